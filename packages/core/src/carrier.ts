@@ -1,0 +1,106 @@
+/** Headers as an adapter has them: Node's `req.headers`, a `Headers`, a Map, pairs or a record. */
+export type HeaderSource =
+  | Readonly<Record<string, string | readonly string[] | number | undefined>>
+  | Iterable<readonly [string, string]>
+  | { forEach(callback: (value: string, key: string) => void): void }
+  | null
+  | undefined
+
+/** Limits on what reaches a tracer's extract; values over a limit are dropped, not truncated. */
+export const CARRIER_LIMITS = {
+  /** Largest single header value, in characters. */
+  valueLength: 8192,
+  /** Most headers copied into one carrier. */
+  headerCount: 128,
+  /** Most characters of names and values in one carrier. */
+  totalLength: 32_768,
+  /** Most vendor baggage headers (`uberctx-*`, `ot-baggage-*`, …) in one carrier. */
+  baggageHeaders: 64,
+  /** Most characters of all baggage headers together (the W3C baggage limit). */
+  baggageLength: 8192,
+} as const
+
+// Names that could reach Object.prototype, and credentials no tracer needs to see.
+const SKIPPED = new Set([
+  '__proto__',
+  'constructor',
+  'prototype',
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+])
+
+const BAGGAGE_PREFIXES = ['uberctx-', 'ot-baggage-', 'x-instana-b-', 'baggage-']
+
+/**
+ * Copies headers into a fresh plain object for a tracer's extract: lower-case names, string
+ * values (repeated values joined with ", "), size-capped, credentials and prototype names left out.
+ */
+export function toCarrier(headers: HeaderSource): Record<string, string> {
+  const builder = new CarrierBuilder()
+  if (headers === null || typeof headers !== 'object') return builder.carrier
+  if (typeof (headers as { forEach?: unknown }).forEach === 'function' && !Array.isArray(headers)) {
+    ;(headers as { forEach(cb: (value: unknown, key: unknown) => void): void }).forEach(
+      (value, key) => builder.add(key, value),
+    )
+  } else if (Symbol.iterator in headers) {
+    for (const pair of headers as Iterable<unknown>) {
+      if (Array.isArray(pair)) builder.add(pair[0], pair[1])
+    }
+  } else {
+    const record = headers as Record<string, unknown>
+    for (const key of Object.keys(record)) builder.add(key, record[key])
+  }
+  return builder.carrier
+}
+
+class CarrierBuilder {
+  readonly carrier: Record<string, string> = {}
+  private count = 0
+  private total = 0
+  private baggageCount = 0
+  private baggageTotal = 0
+
+  add(rawKey: unknown, rawValue: unknown): void {
+    if (typeof rawKey !== 'string' || this.count >= CARRIER_LIMITS.headerCount) return
+    const value = headerValue(rawValue)
+    if (value === undefined || value.length > CARRIER_LIMITS.valueLength) return
+    const key = rawKey.toLowerCase()
+    if (SKIPPED.has(key)) return
+    const size = key.length + value.length
+    if (this.total + size > CARRIER_LIMITS.totalLength) return
+    if (isBaggage(key)) {
+      if (this.baggageCount >= CARRIER_LIMITS.baggageHeaders) return
+      if (this.baggageTotal + value.length > CARRIER_LIMITS.baggageLength) return
+      this.baggageCount++
+      this.baggageTotal += value.length
+    }
+    this.total += size
+    const existing = Object.prototype.hasOwnProperty.call(this.carrier, key)
+      ? this.carrier[key]
+      : undefined
+    if (existing === undefined) {
+      this.count++
+      this.carrier[key] = value
+    } else {
+      this.carrier[key] = `${existing}, ${value}`
+    }
+  }
+}
+
+function headerValue(value: unknown): string | undefined {
+  if (typeof value === 'string') return value
+  if (typeof value === 'number') return String(value)
+  if (Array.isArray(value)) {
+    const parts = value.filter((part): part is string => typeof part === 'string')
+    return parts.length === 0 ? undefined : parts.join(', ')
+  }
+  return undefined
+}
+
+function isBaggage(key: string): boolean {
+  if (key === 'baggage') return true
+  for (const prefix of BAGGAGE_PREFIXES) if (key.startsWith(prefix)) return true
+  return false
+}

@@ -1,0 +1,233 @@
+import type { Span, SpanOptions } from 'opentracing'
+import { activeSpan, isSpan } from './context.js'
+import { describeError, describeStatusError } from './errors.js'
+import {
+  Policy,
+  pathOf,
+  type IgnoreOption,
+  type Outcome,
+  type TracingOptions,
+} from './options.js'
+import { capTag, normalizeMethod, redactUrl } from './url.js'
+
+/** An outbound request as a client adapter sees it, in plain data. */
+export interface ClientRequestInfo {
+  /** HTTP method. */
+  method: string
+  /** Absolute URL of the request. */
+  url: string | URL
+}
+
+/** How an outbound request ended. */
+export interface ClientResult {
+  /** Status received; undefined when no response arrived. */
+  statusCode?: number | undefined
+  /** The network error, timeout or cancellation, if the call failed. */
+  error?: unknown
+  /** True when the caller cancelled the request (recorded as `http.aborted`, not an error). */
+  aborted?: boolean | undefined
+  /** True when the request timed out (recorded as `http.timeout` and an error). */
+  timedOut?: boolean | undefined
+}
+
+/** State given to a client span's hooks and operationName option. */
+export interface ClientSpanState {
+  span: Span | undefined
+  request: ClientRequestInfo
+  method: string
+  /** `host:port` of the URL. */
+  peer: string
+}
+
+/** State given to a client span's onFinish hook. */
+export interface ClientFinishState extends ClientSpanState {
+  span: Span
+  result: ClientResult
+}
+
+/** Options of every client adapter. */
+export interface ClientTracingOptions extends TracingOptions {
+  /** Requests not to trace; default: none. */
+  ignore?: IgnoreOption<ClientRequestInfo>
+  /** Operation name of the client span; default: `METHOD host:port`. */
+  operationName?: (state: ClientSpanState) => string
+  /** Called after the span starts; default: none. */
+  onStart?: (state: ClientSpanState & { span: Span }) => void
+  /** Called before the span finishes, to add tags; default: none. */
+  onFinish?: (state: ClientFinishState) => void
+  /** Whether the call failed; default: a status >= 400 or a network error or timeout. */
+  isError?: (outcome: Outcome) => boolean
+  /** Whether to send trace headers to this URL; default: true (false keeps third parties out). */
+  propagate?: boolean | ((url: string) => boolean)
+  /** Trace only calls made while a span is active; default: false (root spans allowed). */
+  requireParent?: boolean
+}
+
+const HTTP_HEADERS = 'http_headers'
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
+
+/** Starts one client span per outbound call; adapters call start() per request. */
+export class ClientTracing {
+  private readonly policy: Policy<ClientRequestInfo>
+  private readonly propagate: boolean | ((url: string) => boolean)
+
+  constructor(
+    readonly options: ClientTracingOptions,
+    component: string,
+  ) {
+    this.policy = new Policy(options, component)
+    this.propagate = options.propagate ?? true
+  }
+
+  /** Starts the span of `request` as a child of the active span; undefined when not traced. */
+  start(request: ClientRequestInfo): ClientSpan | undefined {
+    const policy = this.policy
+    const href = String(request.url)
+    if (policy.ignores(request, () => pathOf(href))) return undefined
+    const parent = activeSpan()
+    if (parent === undefined && this.options.requireParent === true) return undefined
+    const tracer = policy.tracer()
+    if (tracer === undefined) return undefined
+    const method = normalizeMethod(request.method)
+    const { hostname, port } = parseHost(request.url)
+    const peer = `${hostname}:${port}`
+    const state: ClientSpanState = { span: undefined, request, method, peer }
+    const name = policy.name(this.options.operationName, () => state, `${method} ${peer}`)
+    const tags: Record<string, unknown> = {
+      'span.kind': 'client',
+      component: policy.component,
+      'http.method': method,
+      'http.url': redactUrl(href),
+      'peer.hostname': capTag(hostname),
+    }
+    if (port !== '') tags['peer.port'] = Number(port)
+    const options: SpanOptions = { tags }
+    if (parent !== undefined) {
+      try {
+        options.childOf = parent.context()
+      } catch (error) {
+        policy.reporter.report('context', error)
+      }
+    }
+    let span: Span
+    try {
+      span = tracer.startSpan(name, options)
+    } catch (error) {
+      policy.reporter.report('startSpan', error)
+      return undefined
+    }
+    if (!isSpan(span)) {
+      policy.reporter.report('startSpan', new TypeError('the tracer returned no span'))
+      return undefined
+    }
+    state.span = span
+    const headers = this.propagates(href) ? this.inject(span) : NO_HEADERS
+    policy.callHook('onStart', this.options.onStart, () => state as ClientSpanState & { span: Span })
+    return new ClientSpan(span, headers, state, policy, this.options)
+  }
+
+  private propagates(url: string): boolean {
+    const propagate = this.propagate
+    if (typeof propagate !== 'function') return propagate
+    try {
+      return propagate(url) === true
+    } catch (error) {
+      this.policy.reporter.report('propagate', error)
+      return false
+    }
+  }
+
+  private inject(span: Span): Readonly<Record<string, string>> {
+    const carrier: Record<string, unknown> = {}
+    try {
+      span.tracer().inject(span.context(), HTTP_HEADERS, carrier)
+    } catch (error) {
+      this.policy.reporter.report('inject', error)
+      return NO_HEADERS
+    }
+    // Only what a header can carry: tracers may write numbers or junk into the carrier.
+    const headers: Record<string, string> = {}
+    for (const key of Object.keys(carrier)) {
+      const value = carrier[key]
+      if (typeof value === 'string') headers[key.toLowerCase()] = value
+      else if (typeof value === 'number' || typeof value === 'boolean') {
+        headers[key.toLowerCase()] = String(value)
+      }
+    }
+    return headers
+  }
+}
+
+/** The span of one outbound call: its propagation headers, and finish exactly once. */
+export class ClientSpan {
+  private finished = false
+
+  constructor(
+    /** The call's span. */
+    readonly span: Span,
+    /** Trace headers to set on the outbound request (lower-case names); empty when not propagated. */
+    readonly headers: Readonly<Record<string, string>>,
+    private readonly state: ClientSpanState,
+    private readonly policy: Policy<ClientRequestInfo>,
+    private readonly options: ClientTracingOptions,
+  ) {}
+
+  /** True once finish() ran. */
+  get isFinished(): boolean {
+    return this.finished
+  }
+
+  /** Records the result and finishes the span; later calls do nothing. */
+  finish(result: ClientResult): void {
+    if (this.finished) return
+    this.finished = true
+    const { statusCode, error } = result
+    const aborted = result.aborted === true
+    const timedOut = result.timedOut === true
+    const tags: Record<string, unknown> = {}
+    if (statusCode !== undefined) tags['http.status_code'] = statusCode
+    if (aborted) tags['http.aborted'] = true
+    if (timedOut) tags['http.timeout'] = true
+    const fallback =
+      !aborted && (timedOut || error !== undefined || (statusCode !== undefined && statusCode >= 400))
+    const failed = this.policy.decideError(this.options.isError, { statusCode, error }, fallback)
+    if (failed) tags.error = true
+    this.policy.callHook('onFinish', this.options.onFinish, () => ({
+      ...this.state,
+      span: this.span,
+      result,
+    }))
+    const errorLog = failed
+      ? error === undefined
+        ? describeStatusError(statusCode)
+        : describeError(error)
+      : undefined
+    this.policy.finishSpan(this.span, undefined, tags, errorLog)
+  }
+}
+
+/** Creates the client lifecycle for an adapter; `component` is its `component` tag value. */
+export function createClientTracing(
+  options: ClientTracingOptions = {},
+  component: string,
+): ClientTracing {
+  return new ClientTracing(options, component)
+}
+
+function parseHost(url: string | URL): { hostname: string; port: string } {
+  let parsed: URL
+  try {
+    parsed = typeof url === 'string' ? new URL(url) : url
+  } catch {
+    return { hostname: 'unknown', port: '' }
+  }
+  const hostname = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname
+  const port = parsed.port || defaultPort(parsed.protocol)
+  return { hostname, port }
+}
+
+function defaultPort(protocol: string): string {
+  if (protocol === 'https:' || protocol === 'wss:') return '443'
+  if (protocol === 'http:' || protocol === 'ws:') return '80'
+  return ''
+}

@@ -1,0 +1,23 @@
+export { activeSpan, withSpan, startActiveSpan, traceIds } from './context.js'
+export type { ActiveSpanOptions, TraceIds } from './context.js'
+export { createServerTracing, ServerTracing, ServerSpan } from './server.js'
+export type {
+  ServerRequestInfo,
+  ServerResult,
+  ServerStartState,
+  ServerFinishState,
+  ServerTracingOptions,
+} from './server.js'
+export { createClientTracing, ClientTracing, ClientSpan } from './client.js'
+export type {
+  ClientRequestInfo,
+  ClientResult,
+  ClientSpanState,
+  ClientFinishState,
+  ClientTracingOptions,
+} from './client.js'
+export type { TracingOptions, TracerOption, IgnoreOption, Outcome } from './options.js'
+export type { ErrorHandler } from './report.js'
+export { toCarrier, CARRIER_LIMITS } from './carrier.js'
+export type { HeaderSource } from './carrier.js'
+export { redactUrl } from './url.js'

@@ -1,0 +1,170 @@
+import { globalTracer, type Span, type Tracer } from 'opentracing'
+import { ErrorReporter, type ErrorHandler } from './report.js'
+
+/** A tracer, or a function returning the tracer to use for each request. */
+export type TracerOption = Tracer | (() => Tracer)
+
+/** Requests to leave untraced: a predicate, or paths (exact) and RegExps matched on the path. */
+export type IgnoreOption<Request> = ((request: Request) => boolean) | ReadonlyArray<string | RegExp>
+
+/** What isError decides on: the status received or sent, and the error seen, if any. */
+export interface Outcome {
+  statusCode?: number | undefined
+  error?: unknown
+}
+
+/** Options every adapter takes. */
+export interface TracingOptions {
+  /** Tracer to use; default: opentracing's `globalTracer()`, resolved on each request. */
+  tracer?: TracerOption
+  /** Receives tracer and hook failures; default: a process warning, once per call site per 10 s. */
+  onError?: ErrorHandler
+}
+
+const GLOBAL_TRACER = globalTracer()
+
+/** Policy shared by server and client lifecycles, normalised once at factory time. */
+export class Policy<Request> {
+  readonly reporter: ErrorReporter
+  private readonly tracerOption: TracerOption | undefined
+  private readonly ignorePredicate: ((request: Request, path: string) => boolean) | undefined
+
+  constructor(
+    options: TracingOptions & { ignore?: IgnoreOption<Request> | undefined },
+    readonly component: string,
+  ) {
+    this.reporter = new ErrorReporter(options.onError)
+    this.tracerOption = options.tracer
+    this.ignorePredicate = compileIgnore(options.ignore)
+  }
+
+  /** The tracer for this request, or undefined when a tracer function failed. */
+  tracer(): Tracer | undefined {
+    const option = this.tracerOption
+    if (option === undefined) return GLOBAL_TRACER
+    if (typeof option !== 'function') return option
+    try {
+      const tracer = option()
+      return tracer ?? GLOBAL_TRACER
+    } catch (error) {
+      this.reporter.report('tracer option', error)
+      return undefined
+    }
+  }
+
+  ignores(request: Request, path: () => string): boolean {
+    const predicate = this.ignorePredicate
+    if (predicate === undefined) return false
+    try {
+      return predicate(request, path())
+    } catch (error) {
+      this.reporter.report('ignore', error)
+      return false
+    }
+  }
+
+  /** Runs a user hook; a throw is reported and otherwise ignored. */
+  callHook<State>(name: string, hook: ((state: State) => void) | undefined, state: () => State) {
+    if (hook === undefined) return
+    try {
+      hook(state())
+    } catch (error) {
+      this.reporter.report(name, error)
+    }
+  }
+
+  /** The user's isError verdict, or the default when there is none or it throws. */
+  decideError(
+    isError: ((outcome: Outcome) => boolean) | undefined,
+    outcome: Outcome,
+    fallback: boolean,
+  ): boolean {
+    if (isError === undefined) return fallback
+    try {
+      return isError(outcome) === true
+    } catch (error) {
+      this.reporter.report('isError', error)
+      return fallback
+    }
+  }
+
+  /** The user's operation name, or the default when there is none, it throws or is not a string. */
+  name<State>(operationName: ((state: State) => string) | undefined, state: () => State, fallback: string) {
+    if (operationName === undefined) return fallback
+    try {
+      const name = operationName(state())
+      return typeof name === 'string' && name !== '' ? name : fallback
+    } catch (error) {
+      this.reporter.report('operationName', error)
+      return fallback
+    }
+  }
+
+  /** The final name (unless undefined), tags, error log and finish on `span`, each guarded. */
+  finishSpan(
+    span: Span,
+    name: string | undefined,
+    tags: Record<string, unknown>,
+    errorLog: object | undefined,
+  ): void {
+    if (name !== undefined) {
+      try {
+        span.setOperationName(name)
+      } catch (error) {
+        this.reporter.report('setOperationName', error)
+      }
+    }
+    try {
+      span.addTags(tags)
+    } catch (error) {
+      this.reporter.report('addTags', error)
+    }
+    if (errorLog !== undefined) {
+      try {
+        span.log(errorLog)
+      } catch (error) {
+        this.reporter.report('log', error)
+      }
+    }
+    try {
+      span.finish()
+    } catch (error) {
+      this.reporter.report('finish', error)
+    }
+  }
+}
+
+function compileIgnore<Request>(
+  ignore: IgnoreOption<Request> | undefined,
+): ((request: Request, path: string) => boolean) | undefined {
+  if (ignore === undefined) return undefined
+  if (typeof ignore === 'function') return (request) => ignore(request)
+  if (ignore.length === 0) return undefined
+  const paths = new Set(ignore.filter((entry): entry is string => typeof entry === 'string'))
+  const patterns = ignore.filter((entry): entry is RegExp => entry instanceof RegExp)
+  return (_request, path) => {
+    if (paths.has(path)) return true
+    for (const pattern of patterns) {
+      pattern.lastIndex = 0
+      if (pattern.test(path)) return true
+    }
+    return false
+  }
+}
+
+/** The path part of a path-and-query or absolute URL, without query or fragment. */
+export function pathOf(url: string): string {
+  let end = url.length
+  const query = url.indexOf('?')
+  if (query !== -1) end = query
+  const hash = url.indexOf('#')
+  if (hash !== -1 && hash < end) end = hash
+  let start = 0
+  const scheme = url.indexOf('://')
+  if (scheme !== -1 && scheme < end) {
+    const slash = url.indexOf('/', scheme + 3)
+    if (slash === -1 || slash > end) return '/'
+    start = slash
+  }
+  return url.slice(start, end)
+}

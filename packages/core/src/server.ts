@@ -1,0 +1,283 @@
+import { SpanContext, type Span, type SpanOptions, type Tracer } from 'opentracing'
+import { toCarrier, type HeaderSource } from './carrier.js'
+import { isSpan, withSpan } from './context.js'
+import { describeError, describeStatusError } from './errors.js'
+import {
+  Policy,
+  pathOf,
+  type IgnoreOption,
+  type Outcome,
+  type TracingOptions,
+} from './options.js'
+import { capTag, normalizeMethod, redactUrl } from './url.js'
+
+/** A request as a server adapter sees it, in plain data. */
+export interface ServerRequestInfo {
+  /** HTTP method as received. */
+  method: string
+  /** Path and query as received (e.g. Express `req.originalUrl`, Fastify `request.url`). */
+  url: string
+  /** Request headers; never mutated. */
+  headers: HeaderSource
+  /** Host header, for `http.url`; default: none (the URL is recorded without origin). */
+  host?: string | undefined
+  /** `http` or `https`; default `http`. */
+  protocol?: string | undefined
+  /** Client address, recorded as `peer.ipv4` / `peer.ipv6`. */
+  remoteAddress?: string | undefined
+  /** Client port, recorded as `peer.port`. */
+  remotePort?: number | undefined
+}
+
+/** How a server request ended, as the adapter saw it. */
+export interface ServerResult {
+  /** Status sent; leave undefined when no response was sent. */
+  statusCode?: number | undefined
+  /** Route template that matched, e.g. `/users/:id`; undefined when none did. */
+  route?: string | undefined
+  /** True when the client went away before the response was complete. */
+  aborted?: boolean | undefined
+  /** Error seen while handling the request, if any (added to what recordError() got). */
+  error?: unknown
+}
+
+/** State given to a server span's onStart hook. */
+export interface ServerStartState {
+  span: Span
+  request: ServerRequestInfo
+}
+
+/** State given to a server span's onFinish hook and operationName option. */
+export interface ServerFinishState extends ServerStartState {
+  method: string
+  statusCode: number | undefined
+  route: string | undefined
+  error: unknown
+  aborted: boolean
+}
+
+/** Options of every server adapter. */
+export interface ServerTracingOptions extends TracingOptions {
+  /** Requests not to trace; default: none. */
+  ignore?: IgnoreOption<ServerRequestInfo>
+  /** Operation name from the finished request; default: `METHOD /route/:template` or `METHOD`. */
+  operationName?: (state: ServerFinishState) => string
+  /** Called after the span starts; default: none. */
+  onStart?: (state: ServerStartState) => void
+  /** Called before the span finishes, to add tags; default: none. */
+  onFinish?: (state: ServerFinishState) => void
+  /** Whether the request failed; default: a thrown error or a status >= 500. */
+  isError?: (outcome: Outcome) => boolean
+  /** Whether to continue the caller's trace and baggage; default: true (false for public edges). */
+  trustIncoming?: boolean | ((request: ServerRequestInfo) => boolean)
+  /** Response header that carries the trace id (`true`: `x-trace-id`); default: off. */
+  traceResponseHeader?: boolean | string
+}
+
+const HTTP_HEADERS = 'http_headers'
+const DEFAULT_TRACE_HEADER = 'x-trace-id'
+const MAX_TRACE_ID = 32
+const HEX_ID = /^[0-9a-fA-F]+$/
+const ZERO_ID = /^0+$/
+
+/** Starts one server span per request, following the options; adapters call start() per request. */
+export class ServerTracing {
+  private readonly policy: Policy<ServerRequestInfo>
+  private readonly trust: boolean | ((request: ServerRequestInfo) => boolean)
+  private readonly responseHeader: string | undefined
+
+  constructor(
+    readonly options: ServerTracingOptions,
+    component: string,
+  ) {
+    this.policy = new Policy(options, component)
+    this.trust = options.trustIncoming ?? true
+    const header = options.traceResponseHeader
+    this.responseHeader = header === true ? DEFAULT_TRACE_HEADER : header || undefined
+  }
+
+  /** Starts the span of `request`; undefined when the request is ignored or the tracer failed. */
+  start(request: ServerRequestInfo): ServerSpan | undefined {
+    const policy = this.policy
+    if (policy.ignores(request, () => pathOf(request.url))) return undefined
+    const tracer = policy.tracer()
+    if (tracer === undefined) return undefined
+    const method = normalizeMethod(request.method)
+    const options: SpanOptions = { tags: this.startTags(request, method) }
+    if (this.trusts(request)) {
+      const parent = this.extract(tracer, request.headers)
+      if (parent !== undefined) options.childOf = parent
+    }
+    let span: Span
+    try {
+      span = tracer.startSpan(method, options)
+    } catch (error) {
+      policy.reporter.report('startSpan', error)
+      return undefined
+    }
+    if (!isSpan(span)) {
+      policy.reporter.report('startSpan', new TypeError('the tracer returned no span'))
+      return undefined
+    }
+    const handle = new ServerSpan(span, request, method, this.policy, this.options)
+    if (this.responseHeader !== undefined) handle.setResponseHeader(this.responseHeader)
+    policy.callHook('onStart', this.options.onStart, () => ({ span, request }))
+    return handle
+  }
+
+  private startTags(request: ServerRequestInfo, method: string): Record<string, unknown> {
+    const host = request.host
+    // An absolute-form request target (`GET http://host/path`) is already a full URL.
+    const url =
+      host && request.url.startsWith('/')
+        ? `${request.protocol ?? 'http'}://${host}${request.url}`
+        : request.url
+    const tags: Record<string, unknown> = {
+      'span.kind': 'server',
+      component: this.policy.component,
+      'http.method': method,
+      'http.url': redactUrl(url),
+    }
+    const address = request.remoteAddress
+    if (address !== undefined) {
+      if (address.includes(':') && !address.startsWith('::ffff:')) tags['peer.ipv6'] = address
+      else tags['peer.ipv4'] = address.startsWith('::ffff:') ? address.slice(7) : address
+    }
+    if (request.remotePort !== undefined) tags['peer.port'] = request.remotePort
+    return tags
+  }
+
+  private trusts(request: ServerRequestInfo): boolean {
+    const trust = this.trust
+    if (typeof trust !== 'function') return trust
+    try {
+      return trust(request) === true
+    } catch (error) {
+      this.policy.reporter.report('trustIncoming', error)
+      return false
+    }
+  }
+
+  private extract(tracer: Tracer, headers: HeaderSource): SpanContext | undefined {
+    try {
+      return usableContext(tracer.extract(HTTP_HEADERS, toCarrier(headers)))
+    } catch (error) {
+      this.policy.reporter.report('extract', error)
+      return undefined
+    }
+  }
+}
+
+/** The span of one server request: run the handler in it, record errors, finish it once. */
+export class ServerSpan {
+  private finished = false
+  private error: unknown = undefined
+  /** `[name, value]` of the trace id response header, when the option is on. */
+  responseHeader: readonly [string, string] | undefined = undefined
+
+  constructor(
+    /** The request's span (what `req.span` / `request.span` expose). */
+    readonly span: Span,
+    private readonly request: ServerRequestInfo,
+    private readonly method: string,
+    private readonly policy: Policy<ServerRequestInfo>,
+    private readonly options: ServerTracingOptions,
+  ) {}
+
+  /** Runs `fn` with this span active (activeSpan() returns it inside, across awaits). */
+  run<T>(fn: () => T): T {
+    return withSpan(this.span, fn)
+  }
+
+  /** Remembers the first error of the request; it is recorded when the span finishes. */
+  recordError(error: unknown): void {
+    if (this.error === undefined) this.error = error ?? new Error(String(error))
+  }
+
+  /** True once finish() ran. */
+  get isFinished(): boolean {
+    return this.finished
+  }
+
+  /** Sets the final tags and name and finishes the span; later calls do nothing. */
+  finish(result: ServerResult): void {
+    if (this.finished) return
+    this.finished = true
+    const policy = this.policy
+    const options = this.options
+    const statusCode = result.statusCode
+    const route = result.route || undefined
+    const aborted = result.aborted === true
+    const error = result.error ?? this.error
+    let state: ServerFinishState | undefined
+    const getState = (): ServerFinishState =>
+      (state ??= {
+        span: this.span,
+        request: this.request,
+        method: this.method,
+        statusCode,
+        route,
+        error,
+        aborted,
+      })
+    const tags: Record<string, unknown> = {}
+    if (statusCode !== undefined) tags['http.status_code'] = statusCode
+    if (route !== undefined) tags['http.route'] = capTag(route)
+    if (aborted) tags['http.aborted'] = true
+    const failed = policy.decideError(
+      options.isError,
+      { statusCode, error },
+      error !== undefined || (statusCode !== undefined && statusCode >= 500),
+    )
+    if (failed) tags.error = true
+    const fallbackName = route === undefined ? this.method : `${this.method} ${capTag(route)}`
+    const name = policy.name(options.operationName, getState, fallbackName)
+    policy.callHook('onFinish', options.onFinish, getState)
+    const errorLog = failed
+      ? error === undefined
+        ? describeStatusError(statusCode)
+        : describeError(error)
+      : undefined
+    policy.finishSpan(this.span, name, tags, errorLog)
+  }
+
+  /** @internal */
+  setResponseHeader(name: string): void {
+    try {
+      const traceId = this.span.context().toTraceId()
+      if (typeof traceId === 'string' && traceId !== '') this.responseHeader = [name, traceId]
+    } catch (error) {
+      this.policy.reporter.report('context', error)
+    }
+  }
+}
+
+/** Creates the server lifecycle for an adapter; `component` is its `component` tag value. */
+export function createServerTracing(
+  options: ServerTracingOptions = {},
+  component: string,
+): ServerTracing {
+  return new ServerTracing(options, component)
+}
+
+/**
+ * The extracted context when it can parent a span; undefined for null, the no-op tracer's empty
+ * context, jaeger's invalid context, or an id some tracers would turn into trace id 0.
+ */
+export function usableContext(context: unknown): SpanContext | undefined {
+  if (context === null || typeof context !== 'object') return undefined
+  try {
+    if (Object.getPrototypeOf(context) === SpanContext.prototype) return undefined
+    if ((context as { isValid?: unknown }).isValid === false) return undefined
+    const toTraceId = (context as { toTraceId?: unknown }).toTraceId
+    if (typeof toTraceId !== 'function') return context as SpanContext
+    const traceId: unknown = toTraceId.call(context)
+    if (typeof traceId !== 'string' || traceId === '') return context as SpanContext
+    if (traceId.length > MAX_TRACE_ID || !HEX_ID.test(traceId) || ZERO_ID.test(traceId)) {
+      return undefined
+    }
+    return context as SpanContext
+  } catch {
+    return undefined
+  }
+}

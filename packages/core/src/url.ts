@@ -1,0 +1,94 @@
+/** Longest tag value tracehop writes; longer values are cut and end in "…". */
+export const MAX_TAG_LENGTH = 1024
+
+const KNOWN_METHODS = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+  'QUERY',
+])
+
+/** The method in upper case when it is a known HTTP method, else `_OTHER` (keeps names bounded). */
+export function normalizeMethod(method: string | undefined): string {
+  if (typeof method !== 'string' || method === '') return 'GET'
+  if (KNOWN_METHODS.has(method)) return method
+  if (method.length > 16) return '_OTHER'
+  const upper = method.toUpperCase()
+  return KNOWN_METHODS.has(upper) ? upper : '_OTHER'
+}
+
+// Matched against query parameter names only, after a length check: linear, no backtracking.
+const SECRET_NAME =
+  /token|key|pass|pwd|secret|sig|auth|code|credential|session|jwt|otp|ticket|private|salt/i
+const MAX_NAME_LENGTH = 64
+
+/** Placeholder written instead of a secret-looking query value. */
+export const REDACTED = 'REDACTED'
+
+/**
+ * A URL safe to record: userinfo dropped, the fragment dropped, secret-looking query values
+ * (token, key, password, secret, signature, auth, code, …) replaced, and the length capped.
+ */
+export function redactUrl(url: string): string {
+  const hashAt = url.indexOf('#')
+  let clean = hashAt === -1 ? url : url.slice(0, hashAt)
+  clean = dropUserinfo(clean)
+  const queryAt = clean.indexOf('?')
+  if (queryAt !== -1) {
+    clean = clean.slice(0, queryAt + 1) + redactQuery(clean.slice(queryAt + 1))
+  }
+  return capTag(clean)
+}
+
+/** `value` cut to MAX_TAG_LENGTH characters. */
+export function capTag(value: string): string {
+  return value.length <= MAX_TAG_LENGTH ? value : `${value.slice(0, MAX_TAG_LENGTH - 1)}…`
+}
+
+function dropUserinfo(url: string): string {
+  const schemeEnd = url.indexOf('://')
+  if (schemeEnd === -1) return url
+  const authorityStart = schemeEnd + 3
+  let authorityEnd = url.length
+  for (const delimiter of ['/', '?']) {
+    const at = url.indexOf(delimiter, authorityStart)
+    if (at !== -1 && at < authorityEnd) authorityEnd = at
+  }
+  const at = url.lastIndexOf('@', authorityEnd - 1)
+  if (at < authorityStart) return url
+  return url.slice(0, authorityStart) + url.slice(at + 1)
+}
+
+function redactQuery(query: string): string {
+  let changed = false
+  const parts = query.split('&')
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i] as string
+    const eq = part.indexOf('=')
+    if (eq <= 0 || eq === part.length - 1) continue
+    if (isSecretName(part.slice(0, eq))) {
+      parts[i] = `${part.slice(0, eq)}=${REDACTED}`
+      changed = true
+    }
+  }
+  return changed ? parts.join('&') : query
+}
+
+function isSecretName(encodedName: string): boolean {
+  if (encodedName.length > MAX_NAME_LENGTH) return true
+  let name = encodedName
+  if (name.includes('%')) {
+    try {
+      name = decodeURIComponent(name)
+    } catch {
+      return true
+    }
+  }
+  return SECRET_NAME.test(name)
+}

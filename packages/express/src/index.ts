@@ -1,0 +1,2 @@
+export { tracingMiddleware, tracingErrorHandler } from './middleware.js'
+export type { ExpressTracingOptions } from './middleware.js'

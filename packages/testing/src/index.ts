@@ -1,0 +1,6 @@
+export { RecordingTracer, RecordingSpan, RecordingSpanContext } from './tracer.js'
+export type { RecordedLog } from './tracer.js'
+export { groupByTrace, traceTree, renderWaterfall, assertFinishedOnce } from './tree.js'
+export type { TraceNode, WaterfallOptions } from './tree.js'
+export { parseTraceParent, formatTraceParent, parseBaggage, formatBaggage } from './w3c.js'
+export type { TraceParent } from './w3c.js'

@@ -1,0 +1,115 @@
+import http, { type IncomingHttpHeaders, type RequestListener } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+/** A server listening on 127.0.0.1 on a free port. */
+export interface RunningServer {
+  url: string
+  port: number
+  close(): Promise<void>
+}
+
+/** Starts `listener` on 127.0.0.1:0; close() also ends keep-alive connections. */
+export async function listen(listener: RequestListener | http.Server): Promise<RunningServer> {
+  const server = listener instanceof http.Server ? listener : http.createServer(listener)
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()))
+        server.closeAllConnections()
+      }),
+  }
+}
+
+/** A response read whole. */
+export interface Received {
+  status: number
+  headers: IncomingHttpHeaders
+  body: string
+}
+
+/** Sends one request with node:http (no tracing involved) and reads the whole response. */
+export function send(
+  url: string,
+  options: { method?: string; headers?: http.OutgoingHttpHeaders; body?: string } = {},
+): Promise<Received> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      url,
+      { method: options.method ?? 'GET', headers: options.headers, agent: false },
+      (response) => {
+        let body = ''
+        response.setEncoding('utf8')
+        response.on('data', (chunk: string) => (body += chunk))
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
+        )
+        response.on('error', reject)
+      },
+    )
+    request.on('error', reject)
+    request.end(options.body)
+  })
+}
+
+/** Polls `check` until it returns true, or fails after `timeoutMs`. */
+export async function waitFor(
+  check: () => boolean,
+  what: string,
+  timeoutMs = 3000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(5)
+  }
+}
+
+/** Sends a request and destroys the socket once the response headers (and a first chunk) arrive. */
+export function abortAfterFirstChunk(url: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { agent: false }, (response) => {
+      response.once('data', () => {
+        request.destroy()
+        resolve()
+      })
+    })
+    request.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ECONNRESET') reject(error)
+    })
+    request.end()
+  })
+}
+
+/** Sends a request and destroys the socket after `ms`, before any response. */
+export function abortAfter(url: string, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const request = http.request(url, { agent: false })
+    request.on('error', () => undefined)
+    request.end()
+    setTimeout(() => {
+      request.destroy()
+      resolve()
+    }, ms)
+  })
+}
+
+/** A valid W3C traceparent with random ids, and its parts. */
+export function makeTraceparent(): { header: string; traceId: string; spanId: string } {
+  const hex = (bytes: number) =>
+    Array.from({ length: bytes }, () =>
+      Math.floor(Math.random() * 256)
+        .toString(16)
+        .padStart(2, '0'),
+    ).join('')
+  const traceId = hex(16)
+  const spanId = hex(8)
+  return { header: `00-${traceId}-${spanId}-01`, traceId, spanId }
+}
