@@ -246,7 +246,11 @@ export function describeServerContract(name: string, start: StartContractApp): v
         const byParent = new Map(spans.map((span) => [span.parentId, span]))
         let mismatches = 0
         responses.forEach((response, i) => {
-          const seen = JSON.parse(response.body) as { traceId: string; spanId: string; timer: string }
+          const seen = JSON.parse(response.body) as {
+            traceId: string
+            spanId: string
+            timer: string
+          }
           const caller = callers[i] as { traceId: string; spanId: string }
           const span = byParent.get(caller.spanId)
           if (
@@ -397,8 +401,23 @@ export function describeServerContract(name: string, start: StartContractApp): v
     })
 
     describe('when the tracer throws', () => {
-      const points: FaultPoint[] = ['extract', 'startSpan', 'addTags', 'log', 'setOperationName', 'finish']
-      const routes = ['/users/7', '/fail', '/async-fail', '/status/404', '/status/503', '/nope', '/stream']
+      const points: FaultPoint[] = [
+        'extract',
+        'startSpan',
+        'addTags',
+        'log',
+        'setOperationName',
+        'finish',
+      ]
+      const routes = [
+        '/users/7',
+        '/fail',
+        '/async-fail',
+        '/status/404',
+        '/status/503',
+        '/nope',
+        '/stream',
+      ]
       let expected: Received[] = []
       const warnings: Error[] = []
       const onWarning = (warning: Error) => warnings.push(warning)
@@ -425,7 +444,11 @@ export function describeServerContract(name: string, start: StartContractApp): v
             }
           }
           assert.ok(reported.length >= 1, `nothing reported for ${point}`)
-          assert.equal(new Set(reported).size, reported.length, `reported twice: ${reported}`)
+          assert.equal(
+            new Set(reported).size,
+            reported.length,
+            `reported twice: ${reported.join()}`,
+          )
           if (point !== 'startSpan' && point !== 'finish') {
             await waitFor(() => tracer.finishedSpans().length === routes.length * 3, 'spans')
           }

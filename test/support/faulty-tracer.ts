@@ -1,8 +1,9 @@
-import { RecordingSpan, RecordingTracer, type RecordingSpanContext } from '@tracehop/testing'
+import { type RecordingSpan, RecordingTracer, type RecordingSpanContext } from '@tracehop/testing'
 import type { SpanOptions } from 'opentracing'
 
 /** Where FaultyTracer throws. */
-export type FaultPoint = 'extract' | 'inject' | 'startSpan' | 'addTags' | 'log' | 'finish' | 'setOperationName'
+export type FaultPoint =
+  'extract' | 'inject' | 'startSpan' | 'addTags' | 'log' | 'finish' | 'setOperationName'
 
 /** A RecordingTracer that throws at one chosen point, on every call. */
 export class FaultyTracer extends RecordingTracer {
@@ -19,7 +20,8 @@ export class FaultyTracer extends RecordingTracer {
     }
     if (fault === 'addTags') Object.defineProperty(span, '_addTags', { value: explode })
     if (fault === 'log') Object.defineProperty(span, '_log', { value: explode })
-    if (fault === 'setOperationName') Object.defineProperty(span, '_setOperationName', { value: explode })
+    if (fault === 'setOperationName')
+      Object.defineProperty(span, '_setOperationName', { value: explode })
     if (fault === 'finish') {
       const finish = span.finish.bind(span)
       Object.defineProperty(span, 'finish', {
@@ -37,7 +39,11 @@ export class FaultyTracer extends RecordingTracer {
     return super._extract(format, carrier)
   }
 
-  protected override _inject(context: RecordingSpanContext, format: string, carrier: unknown): void {
+  protected override _inject(
+    context: RecordingSpanContext,
+    format: string,
+    carrier: unknown,
+  ): void {
     if (this.fault === 'inject') throw new Error('inject exploded')
     super._inject(context, format, carrier)
   }

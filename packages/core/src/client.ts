@@ -1,13 +1,7 @@
-import type { Span, SpanOptions } from 'opentracing'
+import type { Span, SpanOptions, Tracer } from 'opentracing'
 import { activeSpan, isSpan } from './context.js'
 import { describeError, describeStatusError } from './errors.js'
-import {
-  Policy,
-  pathOf,
-  type IgnoreOption,
-  type Outcome,
-  type TracingOptions,
-} from './options.js'
+import { Policy, pathOf, type IgnoreOption, type Outcome, type TracingOptions } from './options.js'
 import { capTag, normalizeMethod, redactUrl } from './url.js'
 
 /** An outbound request as a client adapter sees it, in plain data. */
@@ -121,8 +115,12 @@ export class ClientTracing {
       return undefined
     }
     state.span = span
-    const headers = this.propagates(href) ? this.inject(span) : NO_HEADERS
-    policy.callHook('onStart', this.options.onStart, () => state as ClientSpanState & { span: Span })
+    const headers = this.propagates(href) ? this.inject(tracer, span) : NO_HEADERS
+    policy.callHook(
+      'onStart',
+      this.options.onStart,
+      () => state as ClientSpanState & { span: Span },
+    )
     return new ClientSpan(span, headers, state, policy, this.options)
   }
 
@@ -130,17 +128,17 @@ export class ClientTracing {
     const propagate = this.propagate
     if (typeof propagate !== 'function') return propagate
     try {
-      return propagate(url) === true
+      return propagate(url)
     } catch (error) {
       this.policy.reporter.report('propagate', error)
       return false
     }
   }
 
-  private inject(span: Span): Readonly<Record<string, string>> {
+  private inject(tracer: Tracer, span: Span): Readonly<Record<string, string>> {
     const carrier: Record<string, unknown> = {}
     try {
-      span.tracer().inject(span.context(), HTTP_HEADERS, carrier)
+      tracer.inject(span.context(), HTTP_HEADERS, carrier)
     } catch (error) {
       this.policy.reporter.report('inject', error)
       return NO_HEADERS
@@ -189,7 +187,8 @@ export class ClientSpan {
     if (aborted) tags['http.aborted'] = true
     if (timedOut) tags['http.timeout'] = true
     const fallback =
-      !aborted && (timedOut || error !== undefined || (statusCode !== undefined && statusCode >= 400))
+      !aborted &&
+      (timedOut || error !== undefined || (statusCode !== undefined && statusCode >= 400))
     const failed = this.policy.decideError(this.options.isError, { statusCode, error }, fallback)
     if (failed) tags.error = true
     this.policy.callHook('onFinish', this.options.onFinish, () => ({

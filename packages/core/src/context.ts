@@ -1,5 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { globalTracer, Span as NoopSpan, type Span, type SpanOptions, type Tracer } from 'opentracing'
+import {
+  globalTracer,
+  Span as NoopSpan,
+  type Span,
+  type SpanOptions,
+  type Tracer,
+} from 'opentracing'
 import { describeError } from './errors.js'
 
 // One storage per process, whatever number of copies of this package are loaded (CJS and ESM

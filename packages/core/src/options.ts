@@ -81,7 +81,7 @@ export class Policy<Request> {
   ): boolean {
     if (isError === undefined) return fallback
     try {
-      return isError(outcome) === true
+      return isError(outcome)
     } catch (error) {
       this.reporter.report('isError', error)
       return fallback
@@ -89,7 +89,11 @@ export class Policy<Request> {
   }
 
   /** The user's operation name, or the default when there is none, it throws or is not a string. */
-  name<State>(operationName: ((state: State) => string) | undefined, state: () => State, fallback: string) {
+  name<State>(
+    operationName: ((state: State) => string) | undefined,
+    state: () => State,
+    fallback: string,
+  ) {
     if (operationName === undefined) return fallback
     try {
       const name = operationName(state())

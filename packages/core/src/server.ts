@@ -2,13 +2,7 @@ import { SpanContext, type Span, type SpanOptions, type Tracer } from 'opentraci
 import { toCarrier, type HeaderSource } from './carrier.js'
 import { isSpan, withSpan } from './context.js'
 import { describeError, describeStatusError } from './errors.js'
-import {
-  Policy,
-  pathOf,
-  type IgnoreOption,
-  type Outcome,
-  type TracingOptions,
-} from './options.js'
+import { Policy, pathOf, type IgnoreOption, type Outcome, type TracingOptions } from './options.js'
 import { capTag, normalizeMethod, redactUrl } from './url.js'
 
 /** A request as a server adapter sees it, in plain data. */
@@ -151,7 +145,7 @@ export class ServerTracing {
     const trust = this.trust
     if (typeof trust !== 'function') return trust
     try {
-      return trust(request) === true
+      return trust(request)
     } catch (error) {
       this.policy.reporter.report('trustIncoming', error)
       return false

@@ -1,8 +1,4 @@
-import {
-  createServerTracing,
-  type ServerSpan,
-  type ServerTracingOptions,
-} from '@tracehop/core'
+import { createServerTracing, type ServerSpan, type ServerTracingOptions } from '@tracehop/core'
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
 import type { Span } from 'opentracing'
 import { routeTemplate } from './route.js'

@@ -16,7 +16,7 @@ interface Layer {
   keys?: unknown
   path?: unknown
   params?: unknown
-  match?: (path: string) => boolean | MatchResult | false
+  match?: (path: string) => boolean | MatchResult
 }
 
 interface RoutedRequest {
@@ -56,11 +56,21 @@ function appScope(
   }
   const prefix = mountPatterns.join('')
   const consumed = prefix === '' ? 0 : prefix.split('/').length - 1
-  const rest = '/' + path.split('/').slice(consumed + 1).join('/')
+  const rest =
+    '/' +
+    path
+      .split('/')
+      .slice(consumed + 1)
+      .join('/')
   return { prefix, stack: routerStack(app), rest }
 }
 
-function findMounts(stack: Layer[], path: string, target: unknown, depth: number): string | undefined {
+function findMounts(
+  stack: Layer[],
+  path: string,
+  target: unknown,
+  depth: number,
+): string | undefined {
   for (const layer of stack) {
     if (layer.route !== undefined) {
       if (layer.route === target) return ''
@@ -117,7 +127,9 @@ function routerStack(handle: unknown): Layer[] | undefined {
   if (Array.isArray(candidate.stack)) return candidate.stack as Layer[]
   // An app: Express 4 keeps its router in `_router`, Express 5 in `router`.
   const router = (candidate._router ?? safeGet(() => candidate.router)) as { stack?: unknown }
-  return router !== undefined && Array.isArray(router?.stack) ? (router.stack as Layer[]) : undefined
+  return router !== undefined && Array.isArray(router?.stack)
+    ? (router.stack as Layer[])
+    : undefined
 }
 
 function patternText(pattern: unknown): string | undefined {

@@ -75,6 +75,6 @@ export function contractApp(
     app.use((error: Error, _req: Request, res: Response, _next: NextFunction) => {
       res.status(500).json({ error: error.message })
     })
-    return listen(app as unknown as Parameters<typeof listen>[0])
+    return listen(app)
   }
 }

@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { createClientTracing, withSpan, type ClientTracingOptions } from '@tracehop/core'
+import { RecordingTracer, assertFinishedOnce, parseTraceParent } from '@tracehop/testing'
+import { Tracer, type SpanContext } from 'opentracing'
+
+function setup(options: ClientTracingOptions = {}) {
+  const tracer = new RecordingTracer()
+  const client = createClientTracing({ tracer, ...options }, 'test-client')
+  return { tracer, client }
+}
+
+describe('client lifecycle', () => {
+  it('should start a child of the active span and inject its context', () => {
+    const { tracer, client } = setup()
+    const parent = tracer.startSpan('server')
+    const call = withSpan(parent, () =>
+      client.start({ method: 'post', url: 'http://user:pw@api.example:8080/v1/items?token=t' }),
+    )
+    assert.ok(call)
+    call.finish({ statusCode: 201 })
+    parent.finish()
+    const span = tracer.finishedSpans()[0]
+    assert.ok(span)
+    assert.equal(span.operationName, 'POST api.example:8080')
+    assert.equal(span.parentId, (parent.context() as { spanId: string }).spanId)
+    assert.deepEqual(span.tags, {
+      'span.kind': 'client',
+      component: 'test-client',
+      'http.method': 'POST',
+      'http.url': 'http://api.example:8080/v1/items?token=REDACTED',
+      'peer.hostname': 'api.example',
+      'peer.port': 8080,
+      'http.status_code': 201,
+    })
+    const injected = parseTraceParent(call.headers.traceparent ?? '')
+    assert.equal(injected?.spanId, span.spanId)
+    assert.equal(injected?.traceId, span.traceId)
+    assertFinishedOnce(tracer.spans())
+  })
+
+  it('should name by host and default port, and bound unknown methods', () => {
+    const { tracer, client } = setup()
+    client.start({ method: 'GET', url: new URL('https://example.com/x') })?.finish({})
+    client.start({ method: 'BREW', url: 'http://example.com/x' })?.finish({})
+    assert.deepEqual(
+      tracer.finishedSpans().map((span) => span.operationName),
+      ['GET example.com:443', '_OTHER example.com:80'],
+    )
+  })
+
+  it('should record status >= 400 and network errors as errors, aborts as not', () => {
+    const { tracer, client } = setup()
+    client.start({ method: 'GET', url: 'http://h/a' })?.finish({ statusCode: 404 })
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })
+    client.start({ method: 'GET', url: 'http://h/b' })?.finish({ error: refused })
+    client.start({ method: 'GET', url: 'http://h/c' })?.finish({ error: new Error('timeout'), timedOut: true })
+    client.start({ method: 'GET', url: 'http://h/d' })?.finish({ error: new Error('aborted'), aborted: true })
+    const [notFound, network, timeout, aborted] = tracer.finishedSpans()
+    assert.equal(notFound?.tags.error, true)
+    assert.equal(notFound?.logs[0]?.fields.message, 'HTTP status 404')
+    assert.equal(network?.tags.error, true)
+    assert.equal(network?.logs[0]?.fields['error.object'], refused)
+    assert.equal(timeout?.tags.error, true)
+    assert.equal(timeout?.tags['http.timeout'], true)
+    assert.equal(aborted?.tags.error, undefined)
+    assert.equal(aborted?.tags['http.aborted'], true)
+    assert.equal(aborted?.logs.length, 0)
+  })
+
+  it('should finish exactly once', () => {
+    const { tracer, client } = setup()
+    const call = client.start({ method: 'GET', url: 'http://h/' })
+    call?.finish({ statusCode: 200 })
+    call?.finish({ error: new Error('late') })
+    assert.equal(call?.isFinished, true)
+    assertFinishedOnce(tracer.spans())
+    assert.equal(tracer.finishedSpans()[0]?.tags.error, undefined)
+  })
+
+  it('should not propagate where propagate says no, but still record the span', () => {
+    const { tracer, client } = setup({ propagate: (url) => url.startsWith('http://internal') })
+    const external = client.start({ method: 'GET', url: 'https://third.party/hook' })
+    const internal = client.start({ method: 'GET', url: 'http://internal/x' })
+    assert.deepEqual(external?.headers, {})
+    assert.ok(internal?.headers.traceparent)
+    const off = createClientTracing({ tracer, propagate: false }, 'x').start({
+      method: 'GET',
+      url: 'http://internal/x',
+    })
+    assert.deepEqual(off?.headers, {})
+    for (const call of [external, internal, off]) call?.finish({ statusCode: 200 })
+    assert.equal(tracer.finishedSpans().length, 3)
+  })
+
+  it('should skip ignored calls and, with requireParent, calls outside a span', () => {
+    const { tracer, client } = setup({ ignore: ['/health', /^\/metrics/] })
+    assert.equal(client.start({ method: 'GET', url: 'http://h/health?x=1' }), undefined)
+    assert.equal(client.start({ method: 'GET', url: 'http://h/metrics/cpu' }), undefined)
+    const strict = createClientTracing({ tracer, requireParent: true }, 'x')
+    assert.equal(strict.start({ method: 'GET', url: 'http://h/a' }), undefined)
+    const parent = tracer.startSpan('p')
+    const call = withSpan(parent, () => strict.start({ method: 'GET', url: 'http://h/a' }))
+    assert.ok(call)
+    call.finish({})
+    parent.finish()
+  })
+
+  it('should keep only string-like values a tracer injects', () => {
+    class OddTracer extends Tracer {
+      protected override _inject(_context: SpanContext, _format: string, carrier: unknown) {
+        Object.assign(carrier as object, { 'X-Id': 7, flag: true, obj: { a: 1 }, ok: 'v' })
+      }
+    }
+    const call = createClientTracing({ tracer: new OddTracer() }, 'x').start({
+      method: 'GET',
+      url: 'http://h/',
+    })
+    assert.deepEqual(call?.headers, { 'x-id': '7', flag: 'true', ok: 'v' })
+  })
+
+  it('should go on without headers when inject throws, and report once', () => {
+    class ThrowingInject extends RecordingTracer {
+      protected override _inject(): void {
+        throw new Error('inject failed')
+      }
+    }
+    const reported: string[] = []
+    const tracer = new ThrowingInject()
+    const client = createClientTracing({ tracer, onError: (_e, where) => reported.push(where) }, 'x')
+    for (let i = 0; i < 3; i++) {
+      const call = client.start({ method: 'GET', url: 'http://h/' })
+      assert.deepEqual(call?.headers, {})
+      call?.finish({ statusCode: 200 })
+    }
+    assert.deepEqual(reported, ['inject'])
+    assert.equal(tracer.finishedSpans().length, 3)
+  })
+})

