@@ -43,7 +43,9 @@ export function checkoutService(tracer: Tracer, inventoryUrl: string): Express {
   }
   app.use(tracingMiddleware({ ...options, onStart: service }))
   app.get('/carts/:cart/total', async (req, res) => {
-    const items = String(req.query.items ?? '').split(',').filter(Boolean)
+    const items = (typeof req.query.items === 'string' ? req.query.items : '')
+      .split(',')
+      .filter(Boolean)
     const prices: number[] = []
     for (const sku of items) {
       const response = await tracedFetch(`${inventoryUrl}/items/${encodeURIComponent(sku)}`)

@@ -65,9 +65,13 @@ describe('toCarrier', () => {
     assert.deepEqual(toCarrier({ traceparent: big, ok: 'y' }), { ok: 'y' })
     const many = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`h${i}`, 'v']))
     assert.equal(Object.keys(toCarrier(many)).length, CARRIER_LIMITS.headerCount)
-    const baggage = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`uberctx-k${i}`, 'v']))
+    const baggage = Object.fromEntries(
+      Array.from({ length: 100 }, (_, i) => [`uberctx-k${i}`, 'v']),
+    )
     assert.equal(Object.keys(toCarrier(baggage)).length, CARRIER_LIMITS.baggageHeaders)
-    const total = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`h${i}`, 'v'.repeat(4000)]))
+    const total = Object.fromEntries(
+      Array.from({ length: 20 }, (_, i) => [`h${i}`, 'v'.repeat(4000)]),
+    )
     const kept = Object.values(toCarrier(total)).join('').length
     assert.ok(kept <= CARRIER_LIMITS.totalLength, `${kept} characters kept`)
   })

@@ -23,7 +23,7 @@ describe('client lifecycle', () => {
     const span = tracer.finishedSpans()[0]
     assert.ok(span)
     assert.equal(span.operationName, 'POST api.example:8080')
-    assert.equal(span.parentId, (parent.context() as { spanId: string }).spanId)
+    assert.equal(span.parentId, parent.spanId)
     assert.deepEqual(span.tags, {
       'span.kind': 'client',
       component: 'test-client',
@@ -54,8 +54,12 @@ describe('client lifecycle', () => {
     client.start({ method: 'GET', url: 'http://h/a' })?.finish({ statusCode: 404 })
     const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })
     client.start({ method: 'GET', url: 'http://h/b' })?.finish({ error: refused })
-    client.start({ method: 'GET', url: 'http://h/c' })?.finish({ error: new Error('timeout'), timedOut: true })
-    client.start({ method: 'GET', url: 'http://h/d' })?.finish({ error: new Error('aborted'), aborted: true })
+    client
+      .start({ method: 'GET', url: 'http://h/c' })
+      ?.finish({ error: new Error('timeout'), timedOut: true })
+    client
+      .start({ method: 'GET', url: 'http://h/d' })
+      ?.finish({ error: new Error('aborted'), aborted: true })
     const [notFound, network, timeout, aborted] = tracer.finishedSpans()
     assert.equal(notFound?.tags.error, true)
     assert.equal(notFound?.logs[0]?.fields.message, 'HTTP status 404')
@@ -127,7 +131,10 @@ describe('client lifecycle', () => {
     }
     const reported: string[] = []
     const tracer = new ThrowingInject()
-    const client = createClientTracing({ tracer, onError: (_e, where) => reported.push(where) }, 'x')
+    const client = createClientTracing(
+      { tracer, onError: (_e, where) => reported.push(where) },
+      'x',
+    )
     for (let i = 0; i < 3; i++) {
       const call = client.start({ method: 'GET', url: 'http://h/' })
       assert.deepEqual(call?.headers, {})

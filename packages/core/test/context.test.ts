@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, it } from 'node:test'
+import type * as Core from '@tracehop/core'
 import { activeSpan, startActiveSpan, traceIds, withSpan } from '@tracehop/core'
 import { RecordingTracer, assertFinishedOnce } from '@tracehop/testing'
 import { Tracer, type Span } from 'opentracing'
@@ -31,7 +32,7 @@ describe('activeSpan / withSpan', () => {
 
   it('should be shared by the CommonJS and ESM builds of core', async () => {
     const require = createRequire(import.meta.url)
-    const cjs = require('@tracehop/core') as typeof import('@tracehop/core')
+    const cjs = require('@tracehop/core') as typeof Core
     const esm = await import('@tracehop/core')
     assert.notEqual(cjs.withSpan, esm.withSpan, 'two copies of the module are loaded')
     const span = new RecordingTracer().startSpan('shared')
@@ -53,8 +54,8 @@ describe('startActiveSpan', () => {
     assert.equal(result, 42)
     const child = tracer.finishedSpans()[0]
     assert.equal(child?.operationName, 'child')
-    assert.equal(child?.parentId, (parent.context() as { spanId: string }).spanId)
-    assert.equal(child?.traceId, (parent.context() as { traceId: string }).traceId)
+    assert.equal(child?.parentId, parent.spanId)
+    assert.equal(child?.traceId, parent.traceId)
     parent.finish()
     assertFinishedOnce(tracer.spans())
   })
@@ -121,7 +122,9 @@ describe('startActiveSpan', () => {
         throw new Error('broken')
       }
     }
-    const result = startActiveSpan('x', (span) => typeof span.finish, { tracer: new BrokenTracer() })
+    const result = startActiveSpan('x', (span) => typeof span.finish, {
+      tracer: new BrokenTracer(),
+    })
     assert.equal(result, 'function')
   })
 })
@@ -132,8 +135,8 @@ describe('traceIds', () => {
     const span = tracer.startSpan('a')
     const ids = withSpan(span, () => traceIds())
     assert.deepEqual(ids, {
-      traceId: (span.context() as { traceId: string }).traceId,
-      spanId: (span.context() as { spanId: string }).spanId,
+      traceId: span.traceId,
+      spanId: span.spanId,
     })
     assert.deepEqual(traceIds(span), ids)
   })

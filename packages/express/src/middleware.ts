@@ -30,7 +30,7 @@ type TracedRequest = Request & { [SERVER_SPAN]?: ServerSpan }
  */
 export function tracingMiddleware(options: ExpressTracingOptions = {}): RequestHandler {
   const tracing = createServerTracing(options, 'express')
-  return function tracingMiddleware(req: Request, res: Response, next: NextFunction): void {
+  return function tracehopExpressMiddleware(req: Request, res: Response, next: NextFunction): void {
     // A request routed through two apps that both install the middleware is traced once.
     if ((req as TracedRequest)[SERVER_SPAN] !== undefined) return next()
     const socket = req.socket
@@ -67,7 +67,7 @@ export function tracingMiddleware(options: ExpressTracingOptions = {}): RequestH
  * finish) and passes it on with `next(err)`. Install it after your routes.
  */
 export function tracingErrorHandler(): ErrorRequestHandler {
-  return function tracingErrorHandler(
+  return function tracehopExpressErrorHandler(
     err: unknown,
     req: Request,
     _res: Response,

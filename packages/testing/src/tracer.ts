@@ -154,6 +154,12 @@ export class RecordingTracer extends Tracer {
   private started: RecordingSpan[] = []
   private finished: RecordingSpan[] = []
 
+  /** Starts a span; typed as a RecordingSpan so tests can read what was recorded. */
+  override startSpan(name: string, options?: SpanOptions): RecordingSpan {
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- _startSpan is this tracer's only span factory
+    return super.startSpan(name, options) as RecordingSpan
+  }
+
   /** Every span started since the last reset(), in start order. */
   spans(): RecordingSpan[] {
     return [...this.started]

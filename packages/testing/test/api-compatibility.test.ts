@@ -6,8 +6,9 @@ import { RecordingTracer } from '@tracehop/testing'
 
 Object.assign(globalThis, { describe, it, beforeEach })
 const require = createRequire(import.meta.url)
-const { default: apiCompatibilityChecks } = require('opentracing/lib/test/api_compatibility.js') as {
-  default: (createTracer: () => RecordingTracer) => void
-}
+const { default: apiCompatibilityChecks } =
+  require('opentracing/lib/test/api_compatibility.js') as {
+    default: (createTracer: () => RecordingTracer) => void
+  }
 
 apiCompatibilityChecks(() => new RecordingTracer())

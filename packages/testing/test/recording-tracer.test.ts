@@ -9,16 +9,17 @@ import {
   parseTraceParent,
   renderWaterfall,
   traceTree,
-  type RecordingSpan,
 } from '@tracehop/testing'
 import { FORMAT_HTTP_HEADERS, FORMAT_TEXT_MAP, followsFrom } from 'opentracing'
 
 describe('RecordingTracer', () => {
   it('should record names, start tags, tags, logs, references and finish counts', () => {
     const tracer = new RecordingTracer()
-    const root = tracer.startSpan('root', { tags: { a: 1 } }) as RecordingSpan
-    const child = tracer.startSpan('child', { childOf: root }) as RecordingSpan
-    const next = tracer.startSpan('next', { references: [followsFrom(child.context())] }) as RecordingSpan
+    const root = tracer.startSpan('root', { tags: { a: 1 } })
+    const child = tracer.startSpan('child', { childOf: root })
+    const next = tracer.startSpan('next', {
+      references: [followsFrom(child.context())],
+    })
     child.setTag('b', 2).log({ event: 'x' }, 1234)
     child.setOperationName('renamed')
     for (const span of [next, child, root]) span.finish()
@@ -47,7 +48,7 @@ describe('RecordingTracer', () => {
 
   it('should round-trip context and baggage through traceparent and baggage headers', () => {
     const tracer = new RecordingTracer()
-    const span = tracer.startSpan('edge') as RecordingSpan
+    const span = tracer.startSpan('edge')
     span.setBaggageItem('tenant', 'acme corp/ü')
     for (const format of [FORMAT_HTTP_HEADERS, FORMAT_TEXT_MAP]) {
       const carrier: Record<string, string> = {}
@@ -57,7 +58,7 @@ describe('RecordingTracer', () => {
       const upper = { TRACEPARENT: carrier.traceparent, Baggage: carrier.baggage }
       const context = tracer.extract(format, upper)
       assert.ok(context)
-      const child = tracer.startSpan('child', { childOf: context }) as RecordingSpan
+      const child = tracer.startSpan('child', { childOf: context })
       assert.equal(child.traceId, span.traceId)
       assert.equal(child.parentId, span.spanId)
       assert.equal(child.getBaggageItem('tenant'), 'acme corp/ü')
@@ -121,9 +122,12 @@ describe('trace helpers', () => {
   it('should group by trace, build the tree and render a waterfall', () => {
     const tracer = new RecordingTracer()
     const t0 = 1_000_000
-    const root = tracer.startSpan('GET /a', { startTime: t0 }) as RecordingSpan
-    const child = tracer.startSpan('GET b:80', { childOf: root, startTime: t0 + 10 }) as RecordingSpan
-    const other = tracer.startSpan('other', { startTime: t0 }) as RecordingSpan
+    const root = tracer.startSpan('GET /a', { startTime: t0 })
+    const child = tracer.startSpan('GET b:80', {
+      childOf: root,
+      startTime: t0 + 10,
+    })
+    const other = tracer.startSpan('other', { startTime: t0 })
     child.finish(t0 + 30)
     root.finish(t0 + 40)
     other.finish(t0 + 1)

@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict'
+import { afterEach, beforeEach, describe, it } from 'node:test'
+import { activeSpan, traceIds } from '@tracehop/core'
+import { tracingErrorHandler, tracingMiddleware } from '@tracehop/express'
+import { RecordingTracer, assertFinishedOnce, type RecordingSpan } from '@tracehop/testing'
+import express5, { type NextFunction, type Request, type Response } from 'express'
+import express4 from 'express4'
+import { Tracer, initGlobalTracer } from 'opentracing'
+import { abortAfter, listen, send, waitFor, type RunningServer } from '../../../test/support/net.js'
+import type { ExpressModule } from './contract-app.js'
+
+const majors: Array<[string, ExpressModule]> = [
+  ['Express 5', express5],
+  ['Express 4', express4 as unknown as ExpressModule],
+]
+
+for (const [label, express] of majors) {
+  describe(`${label}: tracingMiddleware`, () => {
+    let tracer: RecordingTracer
+    let server: RunningServer | undefined
+    const serve = async (app: ReturnType<ExpressModule>) => {
+      server = await listen(app)
+      return server.url
+    }
+    const finished = async (count = 1): Promise<RecordingSpan[]> => {
+      await waitFor(() => tracer.finishedSpans().length >= count, `${count} span(s)`)
+      return tracer.finishedSpans()
+    }
+
+    beforeEach(() => {
+      tracer = new RecordingTracer()
+    })
+    afterEach(async () => {
+      await server?.close()
+      server = undefined
+      initGlobalTracer(new Tracer())
+      assertFinishedOnce(tracer.spans())
+    })
+
+    it('should use a global tracer initialised after app.use()', async () => {
+      const app = express()
+      app.use(tracingMiddleware())
+      app.get('/x', (_req, res) => res.send('ok'))
+      const url = await serve(app)
+      initGlobalTracer(tracer)
+      await send(`${url}/x`)
+      assert.equal((await finished())[0]?.operationName, 'GET /x')
+    })
+
+    it('should expose req.span and keep it active in later middleware and urlencoded bodies', async () => {
+      const app = express()
+      app.use(tracingMiddleware({ tracer }))
+      app.use(express.urlencoded({ extended: false }))
+      app.use((req, _res, next) => {
+        req.body = { ...(req.body as object), later: activeSpan() === req.span }
+        next()
+      })
+      app.post('/form', (req, res) => {
+        res.json({ body: req.body as unknown, same: activeSpan() === req.span, ids: traceIds() })
+      })
+      const url = await serve(app)
+      const response = await send(`${url}/form`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'a=1&b=two',
+      })
+      const seen = JSON.parse(response.body) as {
+        body: Record<string, unknown>
+        same: boolean
+        ids: { spanId: string }
+      }
+      assert.deepEqual(seen.body, { a: '1', b: 'two', later: true })
+      assert.equal(seen.same, true)
+      assert.equal(seen.ids.spanId, (await finished())[0]?.spanId)
+    })
+
+    it('should finish once, as aborted and without status, when the client leaves before any response', async () => {
+      const app = express()
+      app.use(tracingMiddleware({ tracer }))
+      app.get('/never', () => undefined)
+      const url = await serve(app)
+      await abortAfter(`${url}/never`, 30)
+      const [span] = await finished()
+      assert.equal(span?.tags['http.aborted'], true)
+      assert.equal(span?.tags['http.status_code'], undefined)
+      assert.equal(span?.tags.error, undefined)
+      assert.equal(span?.operationName, 'GET /never')
+    })
+
+    it("should name by the route that answered after next('route')", async () => {
+      const app = express()
+      app.use(tracingMiddleware({ tracer }))
+      app.get('/items/:id', (req, _res, next) =>
+        req.params.id === 'skip' ? next('route') : next(),
+      )
+      app.get('/items/:id', (_req, res) => res.send('item'))
+      const url = await serve(app)
+      assert.equal((await send(`${url}/items/skip`)).body, 'item')
+      assert.equal((await finished())[0]?.operationName, 'GET /items/:id')
+    })
+
+    it('should include the mount path of sub-apps and of routers that errored', async () => {
+      const app = express()
+      app.use(tracingMiddleware({ tracer }))
+      const api = express()
+      api.get('/things/:thing', (_req, res) => res.send('thing'))
+      app.use('/api', api)
+      const router = express.Router()
+      router.get('/jobs/:job', () => {
+        throw new Error('job failed')
+      })
+      app.use('/teams/:team', router)
+      app.use(tracingErrorHandler())
+      app.use((_error: Error, _req: Request, res: Response, _next: NextFunction) => {
+        res.status(500).send('failed')
+      })
+      const url = await serve(app)
+      await send(`${url}/api/things/1`)
+      await send(`${url}/teams/red/jobs/7`)
+      const names = (await finished(2)).map((span) => span.operationName).sort()
+      assert.deepEqual(names, ['GET /api/things/:thing', 'GET /teams/:team/jobs/:job'])
+    })
+
+    it('should trace a request once when the middleware is installed twice', async () => {
+      const app = express()
+      app.use(tracingMiddleware({ tracer }))
+      const router = express.Router()
+      router.use(tracingMiddleware({ tracer }))
+      router.get('/twice', (_req, res) => res.send('ok'))
+      app.use(router)
+      const url = await serve(app)
+      await send(`${url}/twice`)
+      await finished()
+      assert.equal(tracer.spans().length, 1)
+    })
+
+    it('should answer HEAD like the app does, with one span', async () => {
+      const app = express()
+      app.use(tracingMiddleware({ tracer }))
+      app.get('/x', (_req, res) => res.send('body'))
+      const url = await serve(app)
+      const response = await send(`${url}/x`, { method: 'HEAD' })
+      assert.equal(response.status, 200)
+      assert.equal(response.body, '')
+      const [span] = await finished()
+      assert.equal(span?.operationName, 'HEAD /x')
+      assert.equal(span?.tags['http.status_code'], 200)
+    })
+  })
+}
+
+describe('the exported handlers', () => {
+  it('should keep the arity Express dispatches on, and their names', () => {
+    assert.equal(tracingMiddleware().length, 3)
+    assert.equal(tracingErrorHandler().length, 4)
+    assert.equal(tracingMiddleware().name, 'tracehopExpressMiddleware')
+    assert.equal(tracingErrorHandler().name, 'tracehopExpressErrorHandler')
+  })
+})

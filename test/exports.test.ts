@@ -1,0 +1,57 @@
+// The built packages, as users load them: `require` gets the CommonJS build, `import` the ESM
+// build, and both expose the same documented names.
+import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
+import { describe, it } from 'node:test'
+
+const require = createRequire(import.meta.url)
+
+const expected: Record<string, string[]> = {
+  '@tracehop/core': [
+    'CARRIER_LIMITS',
+    'ClientSpan',
+    'ClientTracing',
+    'ServerSpan',
+    'ServerTracing',
+    'activeSpan',
+    'createClientTracing',
+    'createServerTracing',
+    'redactUrl',
+    'startActiveSpan',
+    'toCarrier',
+    'traceIds',
+    'withSpan',
+  ],
+  '@tracehop/express': ['tracingErrorHandler', 'tracingMiddleware'],
+  '@tracehop/testing': [
+    'RecordingSpan',
+    'RecordingSpanContext',
+    'RecordingTracer',
+    'assertFinishedOnce',
+    'formatBaggage',
+    'formatTraceParent',
+    'groupByTrace',
+    'parseBaggage',
+    'parseTraceParent',
+    'renderWaterfall',
+    'traceTree',
+  ],
+}
+
+describe('package exports', () => {
+  for (const [name, names] of Object.entries(expected)) {
+    it(`${name} should expose the same names to require and import`, async () => {
+      const viaRequire = require(name) as Record<string, unknown>
+      const viaImport = (await import(name)) as Record<string, unknown>
+      assert.deepEqual(Object.keys(viaRequire).sort(), names)
+      assert.deepEqual(
+        Object.keys(viaImport)
+          .filter((key) => key !== 'default')
+          .sort(),
+        names,
+      )
+      assert.match(require.resolve(name), /dist\/index\.cjs$/)
+      assert.match(import.meta.resolve(name), /dist\/index\.js$/)
+    })
+  }
+})
