@@ -1,6 +1,5 @@
 import type { Span, SpanOptions, Tracer } from 'opentracing'
-import { activeSpan, isSpan } from './context.js'
-import { describeError, describeStatusError } from './errors.js'
+import { activeSpan } from './context.js'
 import { Policy, pathOf, type IgnoreOption, type Outcome, type TracingOptions } from './options.js'
 import { capTag, normalizeMethod, redactUrl } from './url.js'
 
@@ -76,17 +75,21 @@ export class ClientTracing {
   /** Starts the span of `request` as a child of the active span; undefined when not traced. */
   start(request: ClientRequestInfo): ClientSpan | undefined {
     const policy = this.policy
+    const options = this.options
     const href = String(request.url)
-    if (policy.ignores(request, () => pathOf(href))) return undefined
+    if (policy.hasIgnore && policy.ignores(request, pathOf(href))) return undefined
     const parent = activeSpan()
-    if (parent === undefined && this.options.requireParent === true) return undefined
+    if (parent === undefined && options.requireParent === true) return undefined
     const tracer = policy.tracer()
     if (tracer === undefined) return undefined
     const method = normalizeMethod(request.method)
     const { hostname, port } = parseHost(request.url)
     const peer = `${hostname}:${port}`
-    const state: ClientSpanState = { span: undefined, request, method, peer }
-    const name = policy.name(this.options.operationName, () => state, `${method} ${peer}`)
+    let name = `${method} ${peer}`
+    if (options.operationName !== undefined) {
+      const state = { span: undefined, request, method, peer }
+      name = policy.name(options.operationName, state, name)
+    }
     const tags: Record<string, unknown> = {
       'span.kind': 'client',
       component: policy.component,
@@ -95,33 +98,22 @@ export class ClientTracing {
       'peer.hostname': capTag(hostname),
     }
     if (port !== '') tags['peer.port'] = Number(port)
-    const options: SpanOptions = { tags }
+    const spanOptions: SpanOptions = { tags }
     if (parent !== undefined) {
       try {
-        options.childOf = parent.context()
+        spanOptions.childOf = parent.context()
       } catch (error) {
         policy.reporter.report('context', error)
       }
     }
-    let span: Span
-    try {
-      span = tracer.startSpan(name, options)
-    } catch (error) {
-      policy.reporter.report('startSpan', error)
-      return undefined
-    }
-    if (!isSpan(span)) {
-      policy.reporter.report('startSpan', new TypeError('the tracer returned no span'))
-      return undefined
-    }
-    state.span = span
+    const span = policy.startSpan(tracer, name, spanOptions)
+    if (span === undefined) return undefined
     const headers = this.propagates(href) ? this.inject(tracer, span) : NO_HEADERS
-    policy.callHook(
-      'onStart',
-      this.options.onStart,
-      () => state as ClientSpanState & { span: Span },
-    )
-    return new ClientSpan(span, headers, state, policy, this.options)
+    const call = new ClientSpan(span, headers, request, method, peer, policy, options)
+    if (options.onStart !== undefined) {
+      policy.callHook('onStart', options.onStart, { span, request, method, peer })
+    }
+    return call
   }
 
   private propagates(url: string): boolean {
@@ -165,7 +157,9 @@ export class ClientSpan {
     readonly span: Span,
     /** Trace headers to set on the outbound request (lower-case names); empty when not propagated. */
     readonly headers: Readonly<Record<string, string>>,
-    private readonly state: ClientSpanState,
+    private readonly request: ClientRequestInfo,
+    private readonly method: string,
+    private readonly peer: string,
     private readonly policy: Policy<ClientRequestInfo>,
     private readonly options: ClientTracingOptions,
   ) {}
@@ -179,6 +173,7 @@ export class ClientSpan {
   finish(result: ClientResult): void {
     if (this.finished) return
     this.finished = true
+    const { policy, options, span } = this
     const { statusCode, error } = result
     const aborted = result.aborted === true
     const timedOut = result.timedOut === true
@@ -189,19 +184,13 @@ export class ClientSpan {
     const fallback =
       !aborted &&
       (timedOut || error !== undefined || (statusCode !== undefined && statusCode >= 400))
-    const failed = this.policy.decideError(this.options.isError, { statusCode, error }, fallback)
+    const failed = policy.decideError(options.isError, { statusCode, error }, fallback)
     if (failed) tags.error = true
-    this.policy.callHook('onFinish', this.options.onFinish, () => ({
-      ...this.state,
-      span: this.span,
-      result,
-    }))
-    const errorLog = failed
-      ? error === undefined
-        ? describeStatusError(statusCode)
-        : describeError(error)
-      : undefined
-    this.policy.finishSpan(this.span, undefined, tags, errorLog)
+    if (options.onFinish !== undefined) {
+      const { request, method, peer } = this
+      policy.callHook('onFinish', options.onFinish, { span, request, method, peer, result })
+    }
+    policy.finishSpan(span, undefined, tags, failed ? { error, statusCode } : undefined)
   }
 }
 

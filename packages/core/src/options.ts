@@ -1,4 +1,6 @@
-import { globalTracer, type Span, type Tracer } from 'opentracing'
+import { globalTracer, type Span, type SpanOptions, type Tracer } from 'opentracing'
+import { isSpan } from './context.js'
+import { describeError, describeStatusError } from './errors.js'
 import { ErrorReporter, type ErrorHandler } from './report.js'
 
 /** A tracer, or a function returning the tracer to use for each request. */
@@ -52,11 +54,17 @@ export class Policy<Request> {
     }
   }
 
-  ignores(request: Request, path: () => string): boolean {
+  /** True when the `ignore` option is set (so callers skip computing the path otherwise). */
+  get hasIgnore(): boolean {
+    return this.ignorePredicate !== undefined
+  }
+
+  /** Whether `ignore` excludes this request; `path` is its path without query. */
+  ignores(request: Request, path: string): boolean {
     const predicate = this.ignorePredicate
     if (predicate === undefined) return false
     try {
-      return predicate(request, path())
+      return predicate(request, path)
     } catch (error) {
       this.reporter.report('ignore', error)
       return false
@@ -64,10 +72,9 @@ export class Policy<Request> {
   }
 
   /** Runs a user hook; a throw is reported and otherwise ignored. */
-  callHook<State>(name: string, hook: ((state: State) => void) | undefined, state: () => State) {
-    if (hook === undefined) return
+  callHook<State>(name: string, hook: (state: State) => void, state: State): void {
     try {
-      hook(state())
+      hook(state)
     } catch (error) {
       this.reporter.report(name, error)
     }
@@ -88,15 +95,10 @@ export class Policy<Request> {
     }
   }
 
-  /** The user's operation name, or the default when there is none, it throws or is not a string. */
-  name<State>(
-    operationName: ((state: State) => string) | undefined,
-    state: () => State,
-    fallback: string,
-  ) {
-    if (operationName === undefined) return fallback
+  /** The user's operation name, or `fallback` when it throws or is not a non-empty string. */
+  name<State>(operationName: (state: State) => string, state: State, fallback: string): string {
     try {
-      const name = operationName(state())
+      const name = operationName(state)
       return typeof name === 'string' && name !== '' ? name : fallback
     } catch (error) {
       this.reporter.report('operationName', error)
@@ -104,13 +106,36 @@ export class Policy<Request> {
     }
   }
 
-  /** The final name (unless undefined), tags, error log and finish on `span`, each guarded. */
+  /** Starts a span; undefined (reported) when the tracer throws or returns no span. */
+  startSpan(tracer: Tracer, name: string, options: SpanOptions): Span | undefined {
+    let span: unknown
+    try {
+      span = tracer.startSpan(name, options)
+    } catch (error) {
+      this.reporter.report('startSpan', error)
+      return undefined
+    }
+    if (isSpan(span)) return span
+    this.reporter.report('startSpan', new TypeError('the tracer returned no span'))
+    return undefined
+  }
+
+  /**
+   * Sets the final name (unless undefined) and tags, logs the error when `failed` (the exception,
+   * else the status), and finishes `span`; each tracer call guarded on its own.
+   */
   finishSpan(
     span: Span,
     name: string | undefined,
     tags: Record<string, unknown>,
-    errorLog: object | undefined,
+    failure: { error: unknown; statusCode: number | undefined } | undefined,
   ): void {
+    const errorLog =
+      failure === undefined
+        ? undefined
+        : failure.error === undefined
+          ? describeStatusError(failure.statusCode)
+          : describeError(failure.error)
     if (name !== undefined) {
       try {
         span.setOperationName(name)

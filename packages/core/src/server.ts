@@ -1,7 +1,6 @@
 import { SpanContext, type Span, type SpanOptions, type Tracer } from 'opentracing'
 import { toCarrier, type HeaderSource } from './carrier.js'
-import { isSpan, withSpan } from './context.js'
-import { describeError, describeStatusError } from './errors.js'
+import { withSpan } from './context.js'
 import { Policy, pathOf, type IgnoreOption, type Outcome, type TracingOptions } from './options.js'
 import { capTag, normalizeMethod, redactUrl } from './url.js'
 
@@ -93,7 +92,7 @@ export class ServerTracing {
   /** Starts the span of `request`; undefined when the request is ignored or the tracer failed. */
   start(request: ServerRequestInfo): ServerSpan | undefined {
     const policy = this.policy
-    if (policy.ignores(request, () => pathOf(request.url))) return undefined
+    if (policy.hasIgnore && policy.ignores(request, pathOf(request.url))) return undefined
     const tracer = policy.tracer()
     if (tracer === undefined) return undefined
     const method = normalizeMethod(request.method)
@@ -102,21 +101,12 @@ export class ServerTracing {
       const parent = this.extract(tracer, request.headers)
       if (parent !== undefined) options.childOf = parent
     }
-    let span: Span
-    try {
-      span = tracer.startSpan(method, options)
-    } catch (error) {
-      policy.reporter.report('startSpan', error)
-      return undefined
-    }
-    if (!isSpan(span)) {
-      policy.reporter.report('startSpan', new TypeError('the tracer returned no span'))
-      return undefined
-    }
-    const handle = new ServerSpan(span, request, method, this.policy, this.options)
-    if (this.responseHeader !== undefined) handle.setResponseHeader(this.responseHeader)
-    policy.callHook('onStart', this.options.onStart, () => ({ span, request }))
-    return handle
+    const span = policy.startSpan(tracer, method, options)
+    if (span === undefined) return undefined
+    const header = this.responseHeader === undefined ? undefined : this.traceHeader(span)
+    const onStart = this.options.onStart
+    if (onStart !== undefined) policy.callHook('onStart', onStart, { span, request })
+    return new ServerSpan(span, request, method, policy, this.options, header)
   }
 
   private startTags(request: ServerRequestInfo, method: string): Record<string, unknown> {
@@ -152,6 +142,17 @@ export class ServerTracing {
     }
   }
 
+  private traceHeader(span: Span): readonly [string, string] | undefined {
+    try {
+      const traceId = span.context().toTraceId()
+      if (typeof traceId === 'string' && traceId !== '')
+        return [this.responseHeader as string, traceId]
+    } catch (error) {
+      this.policy.reporter.report('context', error)
+    }
+    return undefined
+  }
+
   private extract(tracer: Tracer, headers: HeaderSource): SpanContext | undefined {
     try {
       return usableContext(tracer.extract(HTTP_HEADERS, toCarrier(headers)))
@@ -166,8 +167,6 @@ export class ServerTracing {
 export class ServerSpan {
   private finished = false
   private error: unknown = undefined
-  /** `[name, value]` of the trace id response header, when the option is on. */
-  responseHeader: readonly [string, string] | undefined = undefined
 
   constructor(
     /** The request's span (what `req.span` / `request.span` expose). */
@@ -176,6 +175,8 @@ export class ServerSpan {
     private readonly method: string,
     private readonly policy: Policy<ServerRequestInfo>,
     private readonly options: ServerTracingOptions,
+    /** `[name, trace id]` to set on the response when `traceResponseHeader` is on. */
+    readonly responseHeader: readonly [string, string] | undefined,
   ) {}
 
   /** Runs `fn` with this span active (activeSpan() returns it inside, across awaits). */
@@ -197,23 +198,11 @@ export class ServerSpan {
   finish(result: ServerResult): void {
     if (this.finished) return
     this.finished = true
-    const policy = this.policy
-    const options = this.options
+    const { policy, options, method } = this
     const statusCode = result.statusCode
     const route = result.route || undefined
     const aborted = result.aborted === true
     const error = result.error ?? this.error
-    let state: ServerFinishState | undefined
-    const getState = (): ServerFinishState =>
-      (state ??= {
-        span: this.span,
-        request: this.request,
-        method: this.method,
-        statusCode,
-        route,
-        error,
-        aborted,
-      })
     const tags: Record<string, unknown> = {}
     if (statusCode !== undefined) tags['http.status_code'] = statusCode
     if (route !== undefined) tags['http.route'] = capTag(route)
@@ -224,25 +213,22 @@ export class ServerSpan {
       error !== undefined || (statusCode !== undefined && statusCode >= 500),
     )
     if (failed) tags.error = true
-    const fallbackName = route === undefined ? this.method : `${this.method} ${capTag(route)}`
-    const name = policy.name(options.operationName, getState, fallbackName)
-    policy.callHook('onFinish', options.onFinish, getState)
-    const errorLog = failed
-      ? error === undefined
-        ? describeStatusError(statusCode)
-        : describeError(error)
-      : undefined
-    policy.finishSpan(this.span, name, tags, errorLog)
-  }
-
-  /** @internal */
-  setResponseHeader(name: string): void {
-    try {
-      const traceId = this.span.context().toTraceId()
-      if (typeof traceId === 'string' && traceId !== '') this.responseHeader = [name, traceId]
-    } catch (error) {
-      this.policy.reporter.report('context', error)
+    let name = route === undefined ? method : `${method} ${capTag(route)}`
+    const { operationName, onFinish } = options
+    if (operationName !== undefined || onFinish !== undefined) {
+      const state: ServerFinishState = {
+        span: this.span,
+        request: this.request,
+        method,
+        statusCode,
+        route,
+        error,
+        aborted,
+      }
+      if (operationName !== undefined) name = policy.name(operationName, state, name)
+      if (onFinish !== undefined) policy.callHook('onFinish', onFinish, state)
     }
+    policy.finishSpan(this.span, name, tags, failed ? { error, statusCode } : undefined)
   }
 }
 
