@@ -26,4 +26,17 @@ describe('examples', () => {
       assert.match(trace, /slowest hop: /)
     }
   })
+
+  it('fastify-service: prefixed routes, a parsed body and errors, traced', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'examples/fastify-service/src/main.ts'],
+      { timeout: 30_000, cwd: root },
+    )
+    assert.match(stdout, /GET \/healthz → 200 \(x-trace-id: -\)/)
+    assert.match(stdout, /POST \/api\/v1\/orders → 201 \(x-trace-id: [0-9a-f]{32}\)/)
+    assert.match(stdout, /^POST \/api\/v1\/orders .*\n {2}validateOrder .*\[201\]$/m)
+    assert.match(stdout, /\[400\]$/m)
+    assert.match(stdout, /^GET \/api\/v1\/orders\/:id .*\[500 error\]$/m)
+  })
 })

@@ -23,6 +23,7 @@ const expected: Record<string, string[]> = {
     'withSpan',
   ],
   '@tracehop/express': ['tracingErrorHandler', 'tracingMiddleware'],
+  '@tracehop/fastify': ['tracingPlugin'],
   '@tracehop/testing': [
     'RecordingSpan',
     'RecordingSpanContext',
@@ -43,13 +44,22 @@ describe('package exports', () => {
     it(`${name} should expose the same names to require and import`, async () => {
       const viaRequire = require(name) as Record<string, unknown>
       const viaImport = (await import(name)) as Record<string, unknown>
-      assert.deepEqual(Object.keys(viaRequire).sort(), names)
+      assert.deepEqual(
+        Object.keys(viaRequire)
+          .filter((key) => key !== 'default')
+          .sort(),
+        names,
+      )
       assert.deepEqual(
         Object.keys(viaImport)
           .filter((key) => key !== 'default')
           .sort(),
         names,
       )
+      if (name === '@tracehop/fastify') {
+        assert.equal(viaRequire.default, viaRequire.tracingPlugin)
+        assert.equal(viaImport.default, viaImport.tracingPlugin)
+      }
       assert.match(require.resolve(name), /dist\/index\.cjs$/)
       assert.match(import.meta.resolve(name), /dist\/index\.js$/)
     })

@@ -59,7 +59,7 @@ export interface ServerTracingOptions extends TracingOptions {
   onStart?: (state: ServerStartState) => void
   /** Called before the span finishes, to add tags; default: none. */
   onFinish?: (state: ServerFinishState) => void
-  /** Whether the request failed; default: a thrown error or a status >= 500. */
+  /** Whether the request failed; default: a status >= 500, or an error not answered with a 4xx. */
   isError?: (outcome: Outcome) => boolean
   /** Whether to continue the caller's trace and baggage; default: true (false for public edges). */
   trustIncoming?: boolean | ((request: ServerRequestInfo) => boolean)
@@ -210,7 +210,7 @@ export class ServerSpan {
     const failed = policy.decideError(
       options.isError,
       { statusCode, error },
-      error !== undefined || (statusCode !== undefined && statusCode >= 500),
+      isServerError(statusCode, error),
     )
     if (failed) tags.error = true
     let name = route === undefined ? method : `${method} ${capTag(route)}`
@@ -230,6 +230,14 @@ export class ServerSpan {
     }
     policy.finishSpan(this.span, name, tags, failed ? { error, statusCode } : undefined)
   }
+}
+
+// A status >= 500 fails; so does an error, unless the app answered it with a 4xx on purpose
+// (a validation error rendered as 400 is the client's failure, not the server's).
+function isServerError(statusCode: number | undefined, error: unknown): boolean {
+  if (statusCode !== undefined && statusCode >= 500) return true
+  if (error === undefined) return false
+  return statusCode === undefined || statusCode < 400 || statusCode >= 500
 }
 
 /** Creates the server lifecycle for an adapter; `component` is its `component` tag value. */

@@ -1,0 +1,117 @@
+import { createServerTracing, type ServerSpan, type ServerTracingOptions } from '@tracehop/core'
+import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Span } from 'opentracing'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request's server span, set by tracingPlugin; null when the request is not traced. */
+    span: Span | null
+  }
+}
+
+/** Options of tracingPlugin: the server policy options of @tracehop/core. */
+export type FastifyTracingOptions = ServerTracingOptions
+
+const SERVER_SPAN = Symbol('tracehop.fastify.serverSpan')
+type TracedRequest = FastifyRequest & { [SERVER_SPAN]: ServerSpan | null }
+
+function tracingPluginCallback(
+  fastify: FastifyInstance,
+  options: FastifyTracingOptions,
+  done: (error?: Error) => void,
+): void {
+  const tracing = createServerTracing(options, 'fastify')
+  // Declared up front (null, never an object) so every request has the same shape.
+  fastify.decorateRequest('span', null)
+  fastify.decorateRequest(SERVER_SPAN, null)
+
+  fastify.addHook('onRequest', function tracehopStartSpan(request, reply, next) {
+    const socket = request.raw.socket as { remoteAddress?: string; remotePort?: number } | null
+    const handle = tracing.start({
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      host: request.headers.host,
+      protocol: request.protocol,
+      remoteAddress: socket?.remoteAddress,
+      remotePort: socket?.remotePort,
+    })
+    if (handle === undefined) {
+      next()
+      return
+    }
+    ;(request as TracedRequest)[SERVER_SPAN] = handle
+    request.span = handle.span
+    if (handle.responseHeader !== undefined) {
+      void reply.header(handle.responseHeader[0], handle.responseHeader[1])
+    }
+    // The safety net for replies that skip onResponse (hijacked, destroyed): 'close' fires once
+    // for every response; after onResponse it finds the span already finished.
+    reply.raw.once('close', () => finishSpan(request, reply, !reply.raw.writableFinished))
+    handle.run(next)
+  })
+
+  // Fastify resumes after reading a body from the socket's own async context, so the span is
+  // made active again once the body is parsed.
+  fastify.addHook('preValidation', function tracehopReenterSpan(request, _reply, next) {
+    const handle = (request as TracedRequest)[SERVER_SPAN]
+    if (handle === null) next()
+    else handle.run(next)
+  })
+
+  fastify.addHook('onError', function tracehopRecordError(request, _reply, error, next) {
+    ;(request as TracedRequest)[SERVER_SPAN]?.recordError(error)
+    next()
+  })
+
+  fastify.addHook('onResponse', function tracehopFinishSpan(request, reply, next) {
+    finishSpan(request, reply, false)
+    next()
+  })
+
+  fastify.addHook('onRequestAbort', function tracehopAbortSpan(request, next) {
+    const handle = (request as TracedRequest)[SERVER_SPAN]
+    handle?.finish({ route: routeOf(request), aborted: true })
+    next()
+  })
+
+  fastify.addHook('onTimeout', function tracehopTimeoutSpan(request, reply, next) {
+    const handle = (request as TracedRequest)[SERVER_SPAN]
+    handle?.finish({
+      route: routeOf(request),
+      statusCode: reply.raw.headersSent ? reply.statusCode : undefined,
+      error: new Error('the connection timed out before the response was sent'),
+    })
+    next()
+  })
+
+  done()
+}
+
+function finishSpan(request: FastifyRequest, reply: FastifyReply, aborted: boolean): void {
+  const handle = (request as TracedRequest)[SERVER_SPAN]
+  if (handle === null || handle.isFinished) return
+  handle.finish({
+    statusCode: aborted && !reply.raw.headersSent ? undefined : reply.statusCode,
+    route: routeOf(request),
+    aborted,
+  })
+}
+
+function routeOf(request: FastifyRequest): string | undefined {
+  if (request.is404) return undefined
+  const url = request.routeOptions.url
+  return typeof url === 'string' && url !== '' ? url : undefined
+}
+
+/**
+ * Fastify 4 and 5 plugin: one server span per request, continued from the incoming headers,
+ * active in hooks and handlers (after body parsing too), exposed as `request.span`, finished once.
+ *
+ * @example await app.register(tracingPlugin, { ignore: ['/healthz'] })
+ */
+export const tracingPlugin: FastifyPluginCallback<FastifyTracingOptions> = fp(
+  tracingPluginCallback,
+  { fastify: '4.x || 5.x', name: '@tracehop/fastify' },
+)

@@ -1,0 +1,79 @@
+import { PassThrough, Readable } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { traceIds, type ServerTracingOptions } from '@tracehop/core'
+import { tracingPlugin } from '@tracehop/fastify'
+import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import type { RunningServer } from '../../../test/support/net.js'
+
+/** The factory of Fastify 4 or 5, for an HTTP/1 server (typed with Fastify 5's types here). */
+export type FastifyModule = (options?: FastifyServerOptions) => FastifyInstance
+
+/** Starts a Fastify app on 127.0.0.1:0. */
+export async function listenFastify(app: FastifyInstance): Promise<RunningServer> {
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : 0
+  return { url: `http://127.0.0.1:${port}`, port, close: () => app.close() }
+}
+
+/** The server contract app (see test/contract/server-contract.ts) on `fastifyModule`. */
+export function contractApp(
+  fastifyModule: FastifyModule,
+): (options?: ServerTracingOptions) => Promise<RunningServer> {
+  return async (options) => {
+    const app = fastifyModule({ forceCloseConnections: true })
+    if (options !== undefined) await app.register(tracingPlugin, options)
+    app.setErrorHandler((error: Error, _request, reply) => {
+      void reply.code(500).send({ error: error.message })
+    })
+    app.get<{ Params: { id: string } }>('/users/:id', (request) => ({ id: request.params.id }))
+    app.get('/fail', () => {
+      throw new Error('boom')
+    })
+    app.get('/async-fail', async () => {
+      await sleep(1)
+      throw new Error('async boom')
+    })
+    app.get<{ Params: { code: string } }>('/status/:code', (request, reply) => {
+      void reply.code(Number(request.params.code)).send('status')
+    })
+    app.get<{ Querystring: { delay?: string } }>('/active', async (request) => {
+      await sleep(Number(request.query.delay ?? 0))
+      const timer = await new Promise<string | undefined>((resolve) =>
+        setTimeout(() => resolve(traceIds()?.spanId), 1),
+      )
+      return { ...traceIds(), timer }
+    })
+    app.post('/echo', (request) => ({ body: request.body, spanId: traceIds()?.spanId }))
+    app.get('/stream', (_request, reply) => {
+      const chunks = async function* () {
+        for (const chunk of ['a', 'b', 'c']) {
+          yield chunk
+          await sleep(30)
+        }
+      }
+      return reply.type('text/plain').send(Readable.from(chunks()))
+    })
+    app.get('/hang', (_request, reply) => {
+      const stream = new PassThrough()
+      stream.write('first')
+      return reply.type('text/plain').send(stream)
+    })
+    await app.register(
+      async (v1) => {
+        await v1.register(
+          (orgs, _options, done) => {
+            orgs.get<{ Params: { org: string; id: string } }>('/users/:id', (request) => ({
+              org: request.params.org,
+              id: request.params.id,
+            }))
+            done()
+          },
+          { prefix: '/orgs/:org' },
+        )
+      },
+      { prefix: '/v1' },
+    )
+    return listenFastify(app)
+  }
+}

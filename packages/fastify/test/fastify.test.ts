@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict'
+import http from 'node:http'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { afterEach, beforeEach, describe, it } from 'node:test'
+import { activeSpan } from '@tracehop/core'
+import defaultExport, { tracingPlugin } from '@tracehop/fastify'
+import { RecordingTracer, assertFinishedOnce, type RecordingSpan } from '@tracehop/testing'
+import fastify5, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import fastify4 from 'fastify4'
+import { abortAfter, send, waitFor, type RunningServer } from '../../../test/support/net.js'
+import { listenFastify, type FastifyModule } from './contract-app.js'
+
+const majors: Array<[string, FastifyModule]> = [
+  ['Fastify 5', fastify5 as FastifyModule],
+  ['Fastify 4', fastify4 as unknown as FastifyModule],
+]
+
+for (const [label, fastify] of majors) {
+  describe(`${label}: tracingPlugin`, () => {
+    let tracer: RecordingTracer
+    let server: RunningServer | undefined
+    const traced = async (options: FastifyServerOptions = {}) => {
+      const app = fastify({ forceCloseConnections: true, ...options })
+      await app.register(tracingPlugin, { tracer })
+      return app
+    }
+    const serve = async (app: FastifyInstance) => {
+      server = await listenFastify(app)
+      return server.url
+    }
+    const finished = async (count = 1): Promise<RecordingSpan[]> => {
+      await waitFor(() => tracer.finishedSpans().length >= count, `${count} span(s)`)
+      return tracer.finishedSpans()
+    }
+
+    beforeEach(() => {
+      tracer = new RecordingTracer()
+    })
+    afterEach(async () => {
+      await server?.close()
+      server = undefined
+      assertFinishedOnce(tracer.spans())
+    })
+
+    it('should expose request.span, null when not traced, and keep it active in preHandler', async () => {
+      const app = fastify({ forceCloseConnections: true })
+      await app.register(tracingPlugin, { tracer, ignore: ['/untraced'] })
+      let inHook: unknown
+      app.addHook('preHandler', async (request) => {
+        await sleep(1)
+        inHook = activeSpan() === request.span
+      })
+      app.get('/traced', (request) => ({ same: activeSpan() === request.span }))
+      app.get('/untraced', (request) => ({ span: request.span }))
+      const url = await serve(app)
+      assert.deepEqual(JSON.parse((await send(`${url}/traced`)).body), { same: true })
+      assert.equal(inHook, true)
+      assert.deepEqual(JSON.parse((await send(`${url}/untraced`)).body), { span: null })
+      assert.equal((await finished()).length, 1)
+    })
+
+    it('should record errors thrown in hooks and sent with reply.send(err), once each', async () => {
+      const app = await traced()
+      app.get(
+        '/hook-fails',
+        { onRequest: async () => Promise.reject(new Error('hook boom')) },
+        () => 'x',
+      )
+      app.get(
+        '/pre-fails',
+        {
+          preHandler: (_request, _reply, done) => done(new Error('pre boom')),
+        },
+        () => 'x',
+      )
+      app.get('/sent', (_request, reply) => {
+        void reply.send(new Error('sent boom'))
+      })
+      const url = await serve(app)
+      for (const path of ['/hook-fails', '/pre-fails', '/sent']) {
+        assert.equal((await send(`${url}${path}`)).status, 500)
+      }
+      const spans = await finished(3)
+      assert.deepEqual(
+        spans.map((span) => [
+          span.operationName,
+          span.tags.error,
+          span.logs.map((log) => log.fields.message),
+        ]),
+        [
+          ['GET /hook-fails', true, ['hook boom']],
+          ['GET /pre-fails', true, ['pre boom']],
+          ['GET /sent', true, ['sent boom']],
+        ],
+      )
+    })
+
+    it('should not mark an error answered with a 4xx as a failure', async () => {
+      const app = await traced()
+      app.get('/bad', () => {
+        throw Object.assign(new Error('bad input'), { statusCode: 400 })
+      })
+      const url = await serve(app)
+      assert.equal((await send(`${url}/bad`)).status, 400)
+      const [span] = await finished()
+      assert.equal(span?.tags['http.status_code'], 400)
+      assert.equal(span?.tags.error, undefined)
+    })
+
+    it('should finish once, tagged http.aborted, when the client leaves before the reply', async () => {
+      const app = await traced()
+      app.get('/slow', async () => {
+        await sleep(200)
+        return 'late'
+      })
+      const url = await serve(app)
+      await abortAfter(`${url}/slow`, 30)
+      const [span] = await finished()
+      assert.equal(span?.tags['http.aborted'], true)
+      assert.equal(span?.tags.error, undefined)
+      assert.equal(span?.operationName, 'GET /slow')
+      await sleep(250)
+      assert.equal(span?.finishCount, 1)
+    })
+
+    it('should finish once when the connection times out', async () => {
+      const app = await traced({ connectionTimeout: 100 })
+      app.get('/stuck', async () => {
+        await sleep(400)
+        return 'too late'
+      })
+      const url = await serve(app)
+      await new Promise<void>((resolve) => {
+        http.get(`${url}/stuck`, { agent: false }).on('error', () => resolve())
+      })
+      const [span] = await finished()
+      assert.equal(span?.operationName, 'GET /stuck')
+      assert.equal(span?.tags.error, true)
+      await sleep(400)
+      assert.equal(span?.finishCount, 1)
+    })
+
+    it('should not leave a hijacked reply open', async () => {
+      const app = await traced()
+      app.get('/raw', (_request, reply) => {
+        reply.hijack()
+        reply.raw.writeHead(202, { 'content-type': 'text/plain' })
+        reply.raw.end('raw')
+      })
+      const url = await serve(app)
+      const response = await send(`${url}/raw`)
+      assert.equal(response.status, 202)
+      assert.equal(response.body, 'raw')
+      const [span] = await finished()
+      assert.equal(span?.operationName, 'GET /raw')
+      assert.equal(span?.tags['http.status_code'], 202)
+    })
+
+    it('should trace fastify.inject() requests too', async () => {
+      const app = await traced()
+      app.get('/users/:id', (request) => ({ span: request.span !== null }))
+      const response = await app.inject({
+        method: 'GET',
+        url: '/users/4',
+        headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+      })
+      assert.deepEqual(response.json(), { span: true })
+      const [span] = await finished()
+      assert.equal(span?.operationName, 'GET /users/:id')
+      assert.equal(span?.parentId, 'b7ad6b7169203331')
+      await app.close()
+    })
+  })
+}
+
+describe('@tracehop/fastify exports', () => {
+  it('should export the plugin both named and as default, wrapped by fastify-plugin', () => {
+    assert.equal(defaultExport, tracingPlugin)
+    const meta = (tracingPlugin as unknown as Record<symbol, unknown>)[Symbol.for('plugin-meta')]
+    assert.deepEqual(meta, { fastify: '4.x || 5.x', name: '@tracehop/fastify' })
+    assert.equal(
+      (tracingPlugin as unknown as Record<symbol, unknown>)[Symbol.for('skip-override')],
+      true,
+    )
+  })
+})
