@@ -134,6 +134,37 @@ for (const [label, express] of majors) {
       assert.equal(tracer.spans().length, 1)
     })
 
+    it('should record a 500 from Express itself when no error handler is installed', async () => {
+      const app = express()
+      app.use(tracingMiddleware({ tracer }))
+      app.get('/crash', () => {
+        throw new Error('unhandled')
+      })
+      const url = await serve(app)
+      assert.equal((await send(`${url}/crash`)).status, 500)
+      const [span] = await finished()
+      assert.equal(span?.tags.error, true)
+      assert.deepEqual(
+        span?.logs.map((log) => log.fields.message),
+        ['HTTP status 500'],
+      )
+    })
+
+    it('should record an error answered with a 4xx as no failure', async () => {
+      const app = express()
+      app.use(tracingMiddleware({ tracer }))
+      app.get('/invalid', (_req, _res, next) => next(new Error('invalid input')))
+      app.use(tracingErrorHandler())
+      app.use((_error: Error, _req: Request, res: Response, _next: NextFunction) => {
+        res.status(422).send('invalid')
+      })
+      const url = await serve(app)
+      assert.equal((await send(`${url}/invalid`)).status, 422)
+      const [span] = await finished()
+      assert.equal(span?.tags.error, undefined)
+      assert.equal(span?.tags['http.status_code'], 422)
+    })
+
     it('should answer HEAD like the app does, with one span', async () => {
       const app = express()
       app.use(tracingMiddleware({ tracer }))
@@ -155,5 +186,31 @@ describe('the exported handlers', () => {
     assert.equal(tracingErrorHandler().length, 4)
     assert.equal(tracingMiddleware().name, 'tracehopExpressMiddleware')
     assert.equal(tracingErrorHandler().name, 'tracehopExpressErrorHandler')
+  })
+})
+
+describe('Express 5: a rejected async handler, without a wrapper', () => {
+  it('should reach tracingErrorHandler and be recorded', async () => {
+    const tracer = new RecordingTracer()
+    const app = express5()
+    app.use(tracingMiddleware({ tracer }))
+    app.get('/async', async () => {
+      await Promise.resolve()
+      throw new RangeError('native rejection')
+    })
+    app.use(tracingErrorHandler())
+    app.use((error: Error, _req: Request, res: Response, _next: NextFunction) => {
+      res.status(500).send(error.message)
+    })
+    const server = await listen(app)
+    try {
+      assert.equal((await send(`${server.url}/async`)).body, 'native rejection')
+      await waitFor(() => tracer.finishedSpans().length === 1, 'the span')
+      const log = tracer.finishedSpans()[0]?.logs[0]?.fields
+      assert.equal(log?.['error.kind'], 'RangeError')
+      assert.equal(log?.message, 'native rejection')
+    } finally {
+      await server.close()
+    }
   })
 })
