@@ -21,6 +21,8 @@ export interface ClientResult {
   aborted?: boolean | undefined
   /** True when the request timed out (recorded as `http.timeout` and an error). */
   timedOut?: boolean | undefined
+  /** The URL finally requested, when it changed after start() (a later interceptor, say). */
+  url?: string | URL | undefined
 }
 
 /** State given to a client span's hooks and operationName option. */
@@ -83,21 +85,14 @@ export class ClientTracing {
     const tracer = policy.tracer()
     if (tracer === undefined) return undefined
     const method = normalizeMethod(request.method)
-    const { hostname, port } = parseHost(request.url)
-    const peer = `${hostname}:${port}`
-    let name = `${method} ${peer}`
-    if (options.operationName !== undefined) {
-      const state = { span: undefined, request, method, peer }
-      name = policy.name(options.operationName, state, name)
-    }
+    const target = describeTarget(request.url)
+    const name = this.nameFor(request, method, target.peer)
     const tags: Record<string, unknown> = {
       'span.kind': 'client',
       component: policy.component,
       'http.method': method,
-      'http.url': redactUrl(href),
-      'peer.hostname': capTag(hostname),
+      ...target.tags,
     }
-    if (port !== '') tags['peer.port'] = Number(port)
     const spanOptions: SpanOptions = { tags }
     if (parent !== undefined) {
       try {
@@ -109,11 +104,20 @@ export class ClientTracing {
     const span = policy.startSpan(tracer, name, spanOptions)
     if (span === undefined) return undefined
     const headers = this.propagates(href) ? this.inject(tracer, span) : NO_HEADERS
-    const call = new ClientSpan(span, headers, request, method, peer, policy, options)
+    const peer = target.peer
+    const call = new ClientSpan(span, headers, request, method, peer, this, policy)
     if (options.onStart !== undefined) {
       policy.callHook('onStart', options.onStart, { span, request, method, peer })
     }
     return call
+  }
+
+  /** @internal The operation name of a call to `peer`. */
+  nameFor(request: ClientRequestInfo, method: string, peer: string): string {
+    const fallback = `${method} ${peer}`
+    const operationName = this.options.operationName
+    if (operationName === undefined) return fallback
+    return this.policy.name(operationName, { span: undefined, request, method, peer }, fallback)
   }
 
   private propagates(url: string): boolean {
@@ -160,8 +164,8 @@ export class ClientSpan {
     private readonly request: ClientRequestInfo,
     private readonly method: string,
     private readonly peer: string,
+    private readonly tracing: ClientTracing,
     private readonly policy: Policy<ClientRequestInfo>,
-    private readonly options: ClientTracingOptions,
   ) {}
 
   /** True once finish() ran. */
@@ -173,11 +177,21 @@ export class ClientSpan {
   finish(result: ClientResult): void {
     if (this.finished) return
     this.finished = true
-    const { policy, options, span } = this
+    const { policy, span, method } = this
+    const options = this.tracing.options
     const { statusCode, error } = result
     const aborted = result.aborted === true
     const timedOut = result.timedOut === true
-    const tags: Record<string, unknown> = {}
+    let tags: Record<string, unknown> = {}
+    let name: string | undefined
+    let { request, peer } = this
+    if (result.url !== undefined && String(result.url) !== String(request.url)) {
+      const target = describeTarget(result.url)
+      request = { method: request.method, url: result.url }
+      peer = target.peer
+      tags = target.tags
+      name = this.tracing.nameFor(request, method, peer)
+    }
     if (statusCode !== undefined) tags['http.status_code'] = statusCode
     if (aborted) tags['http.aborted'] = true
     if (timedOut) tags['http.timeout'] = true
@@ -187,10 +201,9 @@ export class ClientSpan {
     const failed = policy.decideError(options.isError, { statusCode, error }, fallback)
     if (failed) tags.error = true
     if (options.onFinish !== undefined) {
-      const { request, method, peer } = this
       policy.callHook('onFinish', options.onFinish, { span, request, method, peer, result })
     }
-    policy.finishSpan(span, undefined, tags, failed ? { error, statusCode } : undefined)
+    policy.finishSpan(span, name, tags, failed ? { error, statusCode } : undefined)
   }
 }
 
@@ -200,6 +213,17 @@ export function createClientTracing(
   component: string,
 ): ClientTracing {
   return new ClientTracing(options, component)
+}
+
+// The redacted URL and peer tags of a target, and its `host:port`.
+function describeTarget(url: string | URL): { peer: string; tags: Record<string, unknown> } {
+  const { hostname, port } = parseHost(url)
+  const tags: Record<string, unknown> = {
+    'http.url': redactUrl(String(url)),
+    'peer.hostname': capTag(hostname),
+  }
+  if (port !== '') tags['peer.port'] = Number(port)
+  return { peer: `${hostname}:${port}`, tags }
 }
 
 function parseHost(url: string | URL): { hostname: string; port: string } {

@@ -1,0 +1,2 @@
+export { registerTracingInterceptor } from './interceptor.js'
+export type { AxiosTracingOptions } from './interceptor.js'

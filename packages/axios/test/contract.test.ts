@@ -1,0 +1,23 @@
+import { registerTracingInterceptor } from '@tracehop/axios'
+import axios from 'axios'
+import type { Echo } from '../../../test/support/echo-server.js'
+import { describeClientContract } from '../../../test/contract/client-contract.js'
+
+describeClientContract('axios', (options) => {
+  const instance = axios.create({ validateStatus: () => true })
+  const unregister =
+    options === undefined ? () => undefined : registerTracingInterceptor(instance, options)
+  return {
+    async send(url, request = {}) {
+      const response = await instance.request<Echo>({
+        url,
+        method: request.method ?? 'GET',
+        headers: request.headers,
+        signal: request.signal,
+        timeout: request.timeoutMs,
+      })
+      return { status: response.status, echo: response.data }
+    },
+    dispose: unregister,
+  }
+})

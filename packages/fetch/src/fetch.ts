@@ -1,0 +1,84 @@
+import { createClientTracing, type ClientTracingOptions } from '@tracehop/core'
+
+/** Options of tracedFetch: the client policy options of @tracehop/core. */
+export type FetchTracingOptions = ClientTracingOptions
+
+type Fetch = typeof globalThis.fetch
+type FetchInput = Parameters<Fetch>[0]
+type FetchInit = Parameters<Fetch>[1]
+
+interface RequestLike {
+  url: string
+  method: string
+  headers: Iterable<[string, string]>
+}
+
+/**
+ * Wraps `fetchImpl` (default: `globalThis.fetch`; undici's fetch works too) so every call becomes
+ * a client span, child of the active span, whose context travels in the request headers. The
+ * result has fetch's exact signature; the caller's input, init and headers are never mutated.
+ *
+ * @example const fetch = tracedFetch(globalThis.fetch, { propagate: isInternal })
+ */
+export function tracedFetch(
+  fetchImpl: Fetch = globalThis.fetch,
+  options: FetchTracingOptions = {},
+): Fetch {
+  const tracing = createClientTracing(options, 'fetch')
+  return async function tracehopFetch(input: FetchInput, init?: FetchInit): Promise<Response> {
+    const request = isRequest(input) ? input : undefined
+    const url = typeof input === 'string' ? input : 'href' in input ? input.href : input.url
+    const method = init?.method ?? request?.method ?? 'GET'
+    const call = tracing.start({ method, url })
+    if (call === undefined) return fetchImpl(input, init)
+    let tracedInit = init
+    if (Object.keys(call.headers).length > 0) {
+      const headers = mergeHeaders(request, init, call.headers)
+      if (headers !== undefined) tracedInit = { ...init, headers }
+    }
+    let response: Response
+    try {
+      response = await fetchImpl(input, tracedInit)
+    } catch (error) {
+      call.finish(describeFailure(error))
+      throw error
+    }
+    call.finish({ statusCode: response.status })
+    return response
+  }
+}
+
+// The request's own headers, then init's (fetch lets init replace them all), then the trace
+// headers replacing any the caller set (never a second traceparent). Undefined when the
+// caller's headers cannot be read: the call then goes out as it was, untouched.
+function mergeHeaders(
+  request: RequestLike | undefined,
+  init: FetchInit,
+  traceHeaders: Readonly<Record<string, string>>,
+): Headers | undefined {
+  try {
+    const headers = new Headers(init?.headers ?? (request && Array.from(request.headers)))
+    for (const [name, value] of Object.entries(traceHeaders)) headers.set(name, value)
+    return headers
+  } catch {
+    return undefined
+  }
+}
+
+function describeFailure(error: unknown) {
+  const name = (error as { name?: unknown } | null)?.name
+  if (name === 'AbortError') return { error, aborted: true }
+  if (name === 'TimeoutError') return { error, timedOut: true }
+  return { error }
+}
+
+// Duck-typed, so undici's Request (another class than the global one) is recognised too.
+function isRequest(input: unknown): input is RequestLike {
+  if (input === null || typeof input !== 'object' || input instanceof URL) return false
+  const candidate = input as Partial<RequestLike>
+  return (
+    typeof candidate.url === 'string' &&
+    typeof candidate.method === 'string' &&
+    typeof candidate.headers === 'object'
+  )
+}

@@ -1,0 +1,2 @@
+export { tracedFetch } from './fetch.js'
+export type { FetchTracingOptions } from './fetch.js'

@@ -1,0 +1,23 @@
+import { tracedFetch } from '@tracehop/fetch'
+import type { Echo } from '../../../test/support/echo-server.js'
+import { describeClientContract } from '../../../test/contract/client-contract.js'
+
+describeClientContract('fetch', (options) => {
+  const fetch = options === undefined ? globalThis.fetch : tracedFetch(globalThis.fetch, options)
+  return {
+    async send(url, request = {}) {
+      const signals = [
+        request.signal,
+        request.timeoutMs === undefined ? undefined : AbortSignal.timeout(request.timeoutMs),
+      ]
+      const signal = signals.filter((s): s is AbortSignal => s !== undefined)
+      const response = await fetch(url, {
+        method: request.method ?? 'GET',
+        headers: request.headers,
+        signal: signal.length === 0 ? undefined : AbortSignal.any(signal),
+      })
+      return { status: response.status, echo: (await response.json()) as Echo }
+    },
+    dispose: () => undefined,
+  }
+})

@@ -1,0 +1,183 @@
+// The client contract: every client adapter (axios, fetch, …) runs this suite against a real
+// echo server on loopback that answers with the headers it received.
+import assert from 'node:assert/strict'
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test'
+import { withSpan, type ClientTracingOptions } from '@tracehop/core'
+import { RecordingTracer, assertFinishedOnce, parseTraceParent } from '@tracehop/testing'
+import { closedPortUrl, startEchoServer, type Echo } from '../support/echo-server.js'
+import { FaultyTracer, type FaultPoint } from '../support/faulty-tracer.js'
+import type { RunningServer } from '../support/net.js'
+
+/** One request as the contract makes it. */
+export interface ContractRequest {
+  method?: string
+  headers?: Record<string, string>
+  signal?: AbortSignal
+  timeoutMs?: number
+}
+
+/** What a client adapter gives the contract: a way to send a request, traced or not. */
+export interface ContractClient {
+  /** Resolves with the status and parsed JSON body, whatever the status; rejects like the client. */
+  send(url: string, request?: ContractRequest): Promise<{ status: number; echo: Echo }>
+  /** Removes the instrumentation, if it can be removed. */
+  dispose(): void
+}
+
+/** Builds a client; `options` undefined means no tracing installed. */
+export type CreateContractClient = (options?: ClientTracingOptions) => ContractClient
+
+/** Runs the client contract against one adapter; `component` is its expected tag. */
+export function describeClientContract(component: string, create: CreateContractClient): void {
+  describe(`${component}: client contract`, () => {
+    let echo: RunningServer & { received: Echo[] }
+    let tracer: RecordingTracer
+    let client: ContractClient
+
+    before(async () => {
+      echo = await startEchoServer()
+    })
+    after(async () => {
+      await echo.close()
+    })
+    beforeEach(() => {
+      tracer = new RecordingTracer()
+      client = create({ tracer })
+    })
+    afterEach(() => {
+      client.dispose()
+      assertFinishedOnce(tracer.spans())
+    })
+
+    it('should send the client span context, child of the active span', async () => {
+      const parent = tracer.startSpan('handler')
+      const { status, echo: received } = await withSpan(parent, () =>
+        client.send(`${echo.url}/items/7?q=1`),
+      )
+      parent.finish()
+      assert.equal(status, 200)
+      const span = tracer.finishedSpans()[0]!
+      const sent = parseTraceParent(String(received.headers.traceparent))
+      assert.equal(sent?.spanId, span.spanId)
+      assert.equal(sent?.traceId, parent.traceId)
+      assert.equal(span.parentId, parent.spanId)
+      assert.equal(span.operationName, `GET 127.0.0.1:${echo.port}`)
+      assert.deepEqual(span.tags, {
+        'span.kind': 'client',
+        component,
+        'http.method': 'GET',
+        'http.url': `${echo.url}/items/7?q=1`,
+        'peer.hostname': '127.0.0.1',
+        'peer.port': echo.port,
+        'http.status_code': 200,
+      })
+    })
+
+    it('should start a root span when no span is active', async () => {
+      await client.send(`${echo.url}/x`)
+      const [span] = tracer.finishedSpans()
+      assert.equal(span?.parentId, undefined)
+    })
+
+    it('should record >= 400 as an error, unless isError says otherwise', async () => {
+      const { status } = await client.send(`${echo.url}/status/404`)
+      assert.equal(status, 404)
+      const [span] = tracer.finishedSpans()
+      assert.equal(span?.tags['http.status_code'], 404)
+      assert.equal(span?.tags.error, true)
+      client.dispose()
+      client = create({ tracer, isError: ({ statusCode }) => (statusCode ?? 0) >= 500 })
+      await client.send(`${echo.url}/status/404`)
+      assert.equal(tracer.finishedSpans()[1]?.tags.error, undefined)
+    })
+
+    it('should record a refused connection as an error and rethrow what the client throws', async () => {
+      const url = await closedPortUrl()
+      const plain = create(undefined)
+      const expected = await plain.send(url).then(
+        () => assert.fail('the plain client connected'),
+        (error: unknown) => error,
+      )
+      plain.dispose()
+      const actual = await client.send(url).then(
+        () => assert.fail('the traced client connected'),
+        (error: unknown) => error,
+      )
+      assert.equal(Object.getPrototypeOf(actual), Object.getPrototypeOf(expected))
+      assert.equal((actual as Error).message, (expected as Error).message)
+      const [span] = tracer.finishedSpans()
+      assert.equal(span?.tags.error, true)
+      assert.equal(span?.logs[0]?.fields['error.object'], actual)
+    })
+
+    it('should record a timeout distinctly', async () => {
+      await assert.rejects(client.send(`${echo.url}/slow`, { timeoutMs: 50 }))
+      const [span] = await waitForSpans(tracer, 1)
+      assert.equal(span?.tags['http.timeout'], true)
+      assert.equal(span?.tags.error, true)
+    })
+
+    it('should record a cancellation as aborted, not as an error', async () => {
+      const controller = new AbortController()
+      const pending = client.send(`${echo.url}/slow`, { signal: controller.signal })
+      setTimeout(() => controller.abort(), 20)
+      await assert.rejects(pending)
+      const [span] = await waitForSpans(tracer, 1)
+      assert.equal(span?.tags['http.aborted'], true)
+      assert.equal(span?.tags.error, undefined)
+    })
+
+    it('should replace a traceparent the caller set, never send two, and not touch their headers', async () => {
+      const headers = {
+        traceparent: '00-11111111111111111111111111111111-2222222222222222-01',
+        'x-app': 'a',
+      }
+      const before = JSON.stringify(headers)
+      const { echo: received } = await client.send(`${echo.url}/x`, { headers })
+      assert.equal(JSON.stringify(headers), before)
+      assert.equal(received.headers['x-app'], 'a')
+      const lines = received.rawHeaders.filter(
+        (_, i) => i % 2 === 0 && /^traceparent$/i.test(received.rawHeaders[i]!),
+      )
+      assert.equal(lines.length, 1)
+      assert.equal(
+        parseTraceParent(String(received.headers.traceparent))?.spanId,
+        tracer.finishedSpans()[0]?.spanId,
+      )
+    })
+
+    it('should send no trace headers where propagate says no, and still record the span', async () => {
+      client.dispose()
+      client = create({ tracer, propagate: (url) => !url.includes('/third-party') })
+      const { echo: received } = await client.send(`${echo.url}/third-party/hook`)
+      assert.equal(received.headers.traceparent, undefined)
+      assert.equal(tracer.finishedSpans().length, 1)
+    })
+
+    describe('when the tracer throws', () => {
+      const points: FaultPoint[] = ['startSpan', 'inject', 'addTags', 'log', 'finish']
+      for (const point of points) {
+        it(`should make the call and return its result unchanged when ${point} throws`, async () => {
+          client.dispose()
+          tracer = new FaultyTracer(point)
+          const reported: string[] = []
+          client = create({ tracer, onError: (_error, where) => reported.push(where) })
+          const ok = await client.send(`${echo.url}/status/201`, { headers: { 'x-n': '1' } })
+          assert.equal(ok.status, 201)
+          assert.equal(ok.echo.headers['x-n'], '1')
+          const failed = await client.send(`${echo.url}/status/503`)
+          assert.equal(failed.status, 503)
+          assert.ok(reported.length >= 1, `nothing reported for ${point}`)
+        })
+      }
+    })
+  })
+}
+
+async function waitForSpans(tracer: RecordingTracer, count: number) {
+  const deadline = Date.now() + 2000
+  while (tracer.finishedSpans().length < count && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+  return tracer.finishedSpans()
+}

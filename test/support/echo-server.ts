@@ -1,0 +1,51 @@
+import http, { type IncomingHttpHeaders } from 'node:http'
+import { listen, type RunningServer } from './net.js'
+
+/** What the echo server answers: the request it received. */
+export interface Echo {
+  method: string
+  url: string
+  headers: IncomingHttpHeaders
+  /** Header lines as received, names as sent (to count duplicates). */
+  rawHeaders: string[]
+  body: string
+}
+
+/**
+ * A server that answers every request with what it received, as JSON. `/status/:code` answers
+ * that status; `/slow` answers after 300 ms.
+ */
+export async function startEchoServer(): Promise<RunningServer & { received: Echo[] }> {
+  const received: Echo[] = []
+  const server = http.createServer((req, res) => {
+    let body = ''
+    req.setEncoding('utf8')
+    req.on('data', (chunk: string) => (body += chunk))
+    req.on('end', () => {
+      const echo: Echo = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        rawHeaders: req.rawHeaders,
+        body,
+      }
+      received.push(echo)
+      const status = /^\/status\/(\d{3})/.exec(req.url ?? '')
+      const reply = () => {
+        res.writeHead(status ? Number(status[1]) : 200, { 'content-type': 'application/json' })
+        res.end(JSON.stringify(echo))
+      }
+      if (req.url?.startsWith('/slow')) setTimeout(reply, 300)
+      else reply()
+    })
+  })
+  const running = await listen(server)
+  return { ...running, received }
+}
+
+/** A loopback URL nothing listens on. */
+export async function closedPortUrl(): Promise<string> {
+  const server = await listen(http.createServer())
+  await server.close()
+  return server.url
+}
