@@ -12,9 +12,9 @@ describeClientContract('axios', (options) => {
       const response = await instance.request<Echo>({
         url,
         method: request.method ?? 'GET',
-        headers: request.headers,
-        signal: request.signal,
-        timeout: request.timeoutMs,
+        headers: request.headers ?? {},
+        timeout: request.timeoutMs ?? 0,
+        ...(request.signal && { signal: request.signal }),
       })
       return { status: response.status, echo: response.data }
     },

@@ -13,8 +13,8 @@ describeClientContract('fetch', (options) => {
       const signal = signals.filter((s): s is AbortSignal => s !== undefined)
       const response = await fetch(url, {
         method: request.method ?? 'GET',
-        headers: request.headers,
-        signal: signal.length === 0 ? undefined : AbortSignal.any(signal),
+        headers: request.headers ?? {},
+        signal: signal.length === 0 ? null : AbortSignal.any(signal),
       })
       return { status: response.status, echo: (await response.json()) as Echo }
     },
