@@ -24,6 +24,8 @@ const expected: Record<string, string[]> = {
   ],
   '@tracehop/express': ['tracingErrorHandler', 'tracingMiddleware'],
   '@tracehop/fastify': ['tracingPlugin'],
+  '@tracehop/axios': ['registerTracingInterceptor'],
+  '@tracehop/fetch': ['tracedFetch'],
   '@tracehop/testing': [
     'RecordingSpan',
     'RecordingSpanContext',

@@ -1,12 +1,11 @@
 // The client contract: every client adapter (axios, fetch, …) runs this suite against a real
 // echo server on loopback that answers with the headers it received.
 import assert from 'node:assert/strict'
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test'
+import { afterEach, beforeEach, describe, it } from 'node:test'
 import { withSpan, type ClientTracingOptions } from '@tracehop/core'
 import { RecordingTracer, assertFinishedOnce, parseTraceParent } from '@tracehop/testing'
-import { closedPortUrl, startEchoServer, type Echo } from '../support/echo-server.js'
+import { closedPortUrl, useEchoServer, type Echo } from '../support/echo-server.js'
 import { FaultyTracer, type FaultPoint } from '../support/faulty-tracer.js'
-import type { RunningServer } from '../support/net.js'
 
 /** One request as the contract makes it. */
 export interface ContractRequest {
@@ -30,16 +29,10 @@ export type CreateContractClient = (options?: ClientTracingOptions) => ContractC
 /** Runs the client contract against one adapter; `component` is its expected tag. */
 export function describeClientContract(component: string, create: CreateContractClient): void {
   describe(`${component}: client contract`, () => {
-    let echo: RunningServer & { received: Echo[] }
+    const echo = useEchoServer()
     let tracer: RecordingTracer
     let client: ContractClient
 
-    before(async () => {
-      echo = await startEchoServer()
-    })
-    after(async () => {
-      await echo.close()
-    })
     beforeEach(() => {
       tracer = new RecordingTracer()
       client = create({ tracer })

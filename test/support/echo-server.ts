@@ -1,4 +1,5 @@
 import http, { type IncomingHttpHeaders } from 'node:http'
+import { after, before } from 'node:test'
 import { listen, type RunningServer } from './net.js'
 
 /** What the echo server answers: the request it received. */
@@ -15,8 +16,9 @@ export interface Echo {
  * A server that answers every request with what it received, as JSON. `/status/:code` answers
  * that status; `/slow` answers after 300 ms.
  */
-export async function startEchoServer(): Promise<RunningServer & { received: Echo[] }> {
-  const received: Echo[] = []
+export async function startEchoServer(
+  received: Echo[] = [],
+): Promise<RunningServer & { received: Echo[] }> {
   const server = http.createServer((req, res) => {
     let body = ''
     req.setEncoding('utf8')
@@ -48,4 +50,37 @@ export async function closedPortUrl(): Promise<string> {
   const server = await listen(http.createServer())
   await server.close()
   return server.url
+}
+
+/** An echo server started before the enclosing suite and closed after it. */
+export interface EchoServer {
+  readonly url: string
+  readonly port: number
+  /** Every request received, oldest first; clear it with `received.length = 0`. */
+  readonly received: Echo[]
+}
+
+/** Starts an echo server for the enclosing describe() (before/after hooks). */
+export function useEchoServer(): EchoServer {
+  const received: Echo[] = []
+  let running: RunningServer | undefined
+  before(async () => {
+    running = await startEchoServer(received)
+  })
+  after(async () => {
+    await running?.close()
+  })
+  const started = (): RunningServer => {
+    if (running === undefined) throw new Error('the echo server is not started yet')
+    return running
+  }
+  return {
+    get url() {
+      return started().url
+    },
+    get port() {
+      return started().port
+    },
+    received,
+  }
 }

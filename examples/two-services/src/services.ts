@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createClientTracing, startActiveSpan, type TracingOptions } from '@tracehop/core'
+import { startActiveSpan } from '@tracehop/core'
 import { tracingErrorHandler, tracingMiddleware } from '@tracehop/express'
+import { tracedFetch } from '@tracehop/fetch'
 import express, { type Express } from 'express'
 import type { Tracer } from 'opentracing'
 
@@ -20,35 +21,20 @@ export function inventoryService(tracer: Tracer): Express {
   return app
 }
 
-/**
- * The checkout service: prices a cart by calling the inventory service once per item. The
- * outbound calls go through core's client lifecycle, the way the axios and fetch adapters do.
- */
+/** The checkout service: prices a cart by calling the inventory service once per item. */
 export function checkoutService(tracer: Tracer, inventoryUrl: string): Express {
   const app = express()
   const service = (state: { span: { setTag(key: string, value: unknown): unknown } }) =>
     state.span.setTag('service', 'checkout')
-  const options: TracingOptions = { tracer }
-  const client = createClientTracing({ ...options, onStart: service }, 'fetch')
-  const tracedFetch = async (url: string): Promise<Response> => {
-    const call = client.start({ method: 'GET', url })
-    try {
-      const response = await fetch(url, { headers: { ...call?.headers } })
-      call?.finish({ statusCode: response.status })
-      return response
-    } catch (error) {
-      call?.finish({ error })
-      throw error
-    }
-  }
-  app.use(tracingMiddleware({ ...options, onStart: service }))
+  const fetch = tracedFetch(globalThis.fetch, { tracer, onStart: service })
+  app.use(tracingMiddleware({ tracer, onStart: service }))
   app.get('/carts/:cart/total', async (req, res) => {
     const items = (typeof req.query.items === 'string' ? req.query.items : '')
       .split(',')
       .filter(Boolean)
     const prices: number[] = []
     for (const sku of items) {
-      const response = await tracedFetch(`${inventoryUrl}/items/${encodeURIComponent(sku)}`)
+      const response = await fetch(`${inventoryUrl}/items/${encodeURIComponent(sku)}`)
       const body = (await response.json()) as { price?: number }
       prices.push(body.price ?? 0)
     }

@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict'
+import { afterEach, beforeEach, describe, it } from 'node:test'
+import { withSpan } from '@tracehop/core'
+import { registerTracingInterceptor } from '@tracehop/axios'
+import { RecordingTracer, assertFinishedOnce, parseTraceParent } from '@tracehop/testing'
+import axios, { AxiosError, AxiosHeaders, type InternalAxiosRequestConfig } from 'axios'
+import { useEchoServer, type Echo } from '../../../test/support/echo-server.js'
+
+describe('registerTracingInterceptor', () => {
+  const echo = useEchoServer()
+  let tracer: RecordingTracer
+
+  beforeEach(() => {
+    tracer = new RecordingTracer()
+    echo.received.length = 0
+  })
+  afterEach(() => {
+    assertFinishedOnce(tracer.spans())
+  })
+
+  it('should work on the default export and remove both interceptors when unregistered', async () => {
+    const unregister = registerTracingInterceptor(axios, { tracer })
+    await axios.get(`${echo.url}/a`)
+    unregister()
+    unregister()
+    await axios.get(`${echo.url}/b`)
+    assert.equal(tracer.spans().length, 1)
+    assert.equal(echo.received[1]?.headers.traceparent, undefined)
+  })
+
+  it('should let user interceptors before and after it work on the same config', async () => {
+    const instance = axios.create()
+    const seen: Array<[string, InternalAxiosRequestConfig, unknown]> = []
+    instance.interceptors.request.use((config) => {
+      seen.push(['registered before (runs after)', config, config.headers.get('traceparent')])
+      config.headers.set('x-before', '1')
+      return config
+    })
+    const unregister = registerTracingInterceptor(instance, { tracer })
+    instance.interceptors.request.use((config) => {
+      seen.push(['registered after (runs before)', config, config.headers.get('traceparent')])
+      config.headers.set('x-after', '1')
+      return config
+    })
+    const responses: unknown[] = []
+    instance.interceptors.response.use((response) => {
+      responses.push(response.config)
+      return response
+    })
+    const response = await instance.get<Echo>(`${echo.url}/x`)
+    unregister()
+    assert.equal(seen.length, 2)
+    assert.equal(seen[0]?.[1], seen[1]?.[1])
+    assert.equal(responses[0], seen[0]?.[1])
+    assert.equal(seen[0]?.[0], 'registered after (runs before)')
+    assert.equal(seen[0]?.[2], undefined)
+    assert.match(String(seen[1]?.[2]), /^00-/)
+    assert.equal(response.data.headers['x-before'], '1')
+    assert.equal(response.data.headers['x-after'], '1')
+  })
+
+  it('should honour a URL rewritten by an interceptor that runs after it', async () => {
+    const instance = axios.create({ baseURL: echo.url })
+    instance.interceptors.request.use((config) => {
+      config.url = '/rewritten'
+      config.params = { token: 'secret', page: 2 }
+      return config
+    })
+    const unregister = registerTracingInterceptor(instance, { tracer })
+    await instance.get('/original')
+    unregister()
+    assert.equal(echo.received[0]?.url, '/rewritten?token=secret&page=2')
+    const [span] = tracer.finishedSpans()
+    assert.equal(span?.tags['http.url'], `${echo.url}/rewritten?token=REDACTED&page=2`)
+  })
+
+  for (const order of ['after', 'before'] as const) {
+    it(`should give each retry attempt its own span (retry interceptor registered ${order})`, async () => {
+      const instance = axios.create()
+      const retry = () =>
+        instance.interceptors.response.use(undefined, async (error: AxiosError) => {
+          const config = error.config as InternalAxiosRequestConfig & { attempt?: number }
+          config.attempt = (config.attempt ?? 1) + 1
+          if (config.attempt > 3) throw error
+          return instance.request(config)
+        })
+      if (order === 'before') retry()
+      const unregister = registerTracingInterceptor(instance, { tracer })
+      if (order === 'after') retry()
+      const parent = tracer.startSpan('handler')
+      await assert.rejects(
+        withSpan(parent, () => instance.get(`${echo.url}/status/503`)),
+        (error: unknown) => error instanceof AxiosError && error.response?.status === 503,
+      )
+      parent.finish()
+      unregister()
+      const attempts = tracer.finishedSpans().filter((span) => span.tags['span.kind'] === 'client')
+      assert.equal(attempts.length, 3)
+      assert.equal(echo.received.length, 3)
+      for (const span of attempts) {
+        assert.equal(span.parentId, parent.spanId)
+        assert.equal(span.tags.error, true)
+      }
+      const sentIds = echo.received.map((received) => {
+        assert.equal(received.rawHeaders.filter((name) => /^traceparent$/i.test(name)).length, 1)
+        return parseTraceParent(String(received.headers.traceparent))?.spanId
+      })
+      assert.equal(new Set(sentIds).size, 3)
+    })
+  }
+
+  it('should record the status of a rejected response and rethrow the very AxiosError', async () => {
+    const instance = axios.create()
+    let thrownByAxios: unknown
+    instance.interceptors.response.use(undefined, (error: AxiosError) => {
+      thrownByAxios = error
+      return Promise.reject(error)
+    })
+    const unregister = registerTracingInterceptor(instance, { tracer })
+    const caught = await instance.get(`${echo.url}/status/500`).catch((error: unknown) => error)
+    unregister()
+    assert.equal(caught, thrownByAxios)
+    const [span] = tracer.finishedSpans()
+    assert.equal(span?.tags['http.status_code'], 500)
+    assert.equal(span?.logs[0]?.fields['error.object'], caught)
+  })
+
+  it('should leave an AxiosHeaders object the caller reuses untouched', async () => {
+    const instance = axios.create()
+    const unregister = registerTracingInterceptor(instance, { tracer })
+    const shared = new AxiosHeaders({ 'x-shared': 'yes' })
+    for (let i = 0; i < 20; i++) await instance.get(`${echo.url}/${i}`, { headers: shared })
+    unregister()
+    assert.deepEqual({ ...shared.toJSON() }, { 'x-shared': 'yes' })
+    const ids = echo.received.map((received) => String(received.headers.traceparent))
+    assert.equal(new Set(ids).size, 20)
+  })
+
+  it('should trace only calls inside a span with requireParent', async () => {
+    const instance = axios.create()
+    const unregister = registerTracingInterceptor(instance, { tracer, requireParent: true })
+    await instance.get(`${echo.url}/outside`)
+    const parent = tracer.startSpan('handler')
+    await withSpan(parent, () => instance.get(`${echo.url}/inside`))
+    parent.finish()
+    unregister()
+    assert.equal(echo.received[0]?.headers.traceparent, undefined)
+    assert.deepEqual(
+      tracer.finishedSpans().map((span) => span.operationName),
+      [`GET 127.0.0.1:${echo.port}`, 'handler'],
+    )
+  })
+})

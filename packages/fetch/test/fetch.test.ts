@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict'
+import { Readable } from 'node:stream'
+import { afterEach, beforeEach, describe, it } from 'node:test'
+import { withSpan } from '@tracehop/core'
+import { tracedFetch } from '@tracehop/fetch'
+import { RecordingTracer, assertFinishedOnce, parseTraceParent } from '@tracehop/testing'
+import { fetch as undiciFetch, Request as UndiciRequest } from 'undici'
+import { useEchoServer, type Echo } from '../../../test/support/echo-server.js'
+
+describe('tracedFetch', () => {
+  const echo = useEchoServer()
+  let tracer: RecordingTracer
+  let fetch: typeof globalThis.fetch
+
+  beforeEach(() => {
+    tracer = new RecordingTracer()
+    fetch = tracedFetch(globalThis.fetch, { tracer })
+    echo.received.length = 0
+  })
+  afterEach(() => {
+    assertFinishedOnce(tracer.spans())
+  })
+
+  const lastEcho = (): Echo => echo.received[echo.received.length - 1]!
+  const sentSpanId = (): string | undefined =>
+    parseTraceParent(String(lastEcho().headers.traceparent))?.spanId
+
+  it('should accept a string, a URL and a Request, keeping method, headers and body', async () => {
+    await fetch(`${echo.url}/string`)
+    await fetch(new URL(`${echo.url}/url`), { method: 'DELETE' })
+    const request = new Request(`${echo.url}/request`, {
+      method: 'PUT',
+      headers: { 'x-from-request': 'r' },
+      body: 'payload',
+    })
+    const response = await fetch(request)
+    assert.equal(response.status, 200)
+    const received = echo.received.map((echoed) => [echoed.method, echoed.url])
+    assert.deepEqual(received, [
+      ['GET', '/string'],
+      ['DELETE', '/url'],
+      ['PUT', '/request'],
+    ])
+    assert.equal(lastEcho().headers['x-from-request'], 'r')
+    assert.equal(lastEcho().body, 'payload')
+    assert.equal(sentSpanId(), tracer.finishedSpans()[2]?.spanId)
+    assert.deepEqual(
+      tracer.finishedSpans().map((span) => span.tags['http.method']),
+      ['GET', 'DELETE', 'PUT'],
+    )
+  })
+
+  it('should let init headers replace a Request own headers, as fetch does', async () => {
+    const request = new Request(`${echo.url}/x`, { headers: { 'x-request': 'r' } })
+    await fetch(request, { headers: { 'x-init': 'i' } })
+    assert.equal(lastEcho().headers['x-request'], undefined)
+    assert.equal(lastEcho().headers['x-init'], 'i')
+    assert.ok(lastEcho().headers.traceparent)
+  })
+
+  it('should stream a request body with duplex half', async () => {
+    const body = Readable.toWeb(Readable.from(['str', 'eam'])) as ReadableStream<Uint8Array>
+    await fetch(`${echo.url}/stream`, { method: 'POST', body, duplex: 'half' })
+    assert.equal(lastEcho().body, 'stream')
+    assert.equal(sentSpanId(), tracer.finishedSpans()[0]?.spanId)
+  })
+
+  it('should accept Headers, pairs and records, and mutate none of them', async () => {
+    const headers = new Headers({ 'x-kind': 'headers' })
+    const pairs: Array<[string, string]> = [['x-kind', 'pairs']]
+    const record = { 'x-kind': 'record' }
+    const init = { headers: record }
+    for (const h of [headers, pairs, init.headers]) await fetch(`${echo.url}/h`, { headers: h })
+    assert.deepEqual([...headers], [['x-kind', 'headers']])
+    assert.deepEqual(pairs, [['x-kind', 'pairs']])
+    assert.deepEqual(init, { headers: { 'x-kind': 'record' } })
+    assert.deepEqual(
+      echo.received.map((received) => received.headers['x-kind']),
+      ['headers', 'pairs', 'record'],
+    )
+    for (const received of echo.received) assert.match(String(received.headers.traceparent), /^00-/)
+  })
+
+  it('should not mutate a Request passed in', async () => {
+    const request = new Request(`${echo.url}/x`, { headers: { 'x-a': '1' } })
+    await fetch(request)
+    assert.deepEqual([...request.headers], [['x-a', '1']])
+  })
+
+  it("should return fetch's own Response, finished when the headers arrive", async () => {
+    const parent = tracer.startSpan('handler')
+    const response = await withSpan(parent, () => fetch(`${echo.url}/slow-body`))
+    assert.ok(response instanceof Response)
+    assert.equal(tracer.finishedSpans().length, 1)
+    await response.json()
+    parent.finish()
+    assert.equal(tracer.finishedSpans()[0]?.parentId, parent.spanId)
+  })
+
+  it("should work with undici's fetch and Request", async () => {
+    const undiciTraced = tracedFetch(undiciFetch as unknown as typeof globalThis.fetch, { tracer })
+    // undici's Request is another class than the global one: the wrapper must still read it.
+    const request: unknown = new UndiciRequest(`${echo.url}/undici`, {
+      method: 'POST',
+      headers: { 'x-u': 'u' },
+      body: 'b',
+    })
+    await undiciTraced(request as Request)
+    assert.equal(lastEcho().method, 'POST')
+    assert.equal(lastEcho().headers['x-u'], 'u')
+    assert.equal(lastEcho().body, 'b')
+    assert.equal(sentSpanId(), tracer.finishedSpans()[0]?.spanId)
+  })
+})
