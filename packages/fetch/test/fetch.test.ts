@@ -65,6 +65,14 @@ describe('tracedFetch', () => {
     assert.equal(sentSpanId(), tracer.finishedSpans()[0]?.spanId)
   })
 
+  it('should keep the streamed body of a Request made with duplex half', async () => {
+    const body = Readable.toWeb(Readable.from(['req', 'uest'])) as ReadableStream<Uint8Array>
+    const init = { method: 'POST', body, duplex: 'half' }
+    await fetch(new Request(`${echo.url}/stream-request`, init as RequestInit))
+    assert.equal(lastEcho().body, 'request')
+    assert.equal(sentSpanId(), tracer.finishedSpans()[0]?.spanId)
+  })
+
   it('should accept Headers, pairs and records, and mutate none of them', async () => {
     const headers = new Headers({ 'x-kind': 'headers' })
     const pairs: Array<[string, string]> = [['x-kind', 'pairs']]
