@@ -3,6 +3,9 @@ import { describe, it } from 'node:test'
 import {
   RecordingTracer,
   assertFinishedOnce,
+  criticalPath,
+  selfTime,
+  slowestSpan,
   formatBaggage,
   groupByTrace,
   parseBaggage,
@@ -142,5 +145,27 @@ describe('trace helpers', () => {
       ['GET /a      40.0 ms  |████████|', '  GET b:80  20.0 ms  |  ████  |'].join('\n'),
     )
     assert.equal(renderWaterfall([]), '(no spans)')
+  })
+
+  it('should find the critical path and the span with the most time of its own', () => {
+    const tracer = new RecordingTracer()
+    const t0 = 5_000
+    const root = tracer.startSpan('root', { startTime: t0 })
+    const a = tracer.startSpan('a', { childOf: root, startTime: t0 })
+    const b = tracer.startSpan('b', { childOf: root, startTime: t0 + 10 })
+    const c = tracer.startSpan('c', { childOf: b, startTime: t0 + 20 })
+    a.finish(t0 + 10)
+    c.finish(t0 + 80)
+    b.finish(t0 + 90)
+    root.finish(t0 + 100)
+    const spans = tracer.finishedSpans()
+    assert.deepEqual(
+      criticalPath(spans).map((span) => span.operationName),
+      ['root', 'b', 'c'],
+    )
+    assert.equal(slowestSpan(spans), c)
+    const [tree] = traceTree(spans)
+    assert.equal(selfTime(tree!), 10)
+    assert.equal(slowestSpan([]), undefined)
   })
 })
