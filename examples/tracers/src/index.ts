@@ -1,0 +1,33 @@
+// Choose your tracer from the environment: TRACER=otel (default) | otlp | jaeger | recording.
+// Swapping vendors is this one choice at start-up; application code never changes.
+import { RecordingTracer } from '@tracehop/testing'
+import type { TracerHandle } from './handle.js'
+import { jaegerTracer } from './jaeger.js'
+import { inMemoryOtelTracer, otlpTracer } from './otel.js'
+
+export type { TracerHandle } from './handle.js'
+export { jaegerTracer } from './jaeger.js'
+export { inMemoryOtelTracer, otelTracer, otlpTracer } from './otel.js'
+
+/** The tracer kinds tracerFromEnv() knows. */
+export const TRACER_KINDS = ['otel', 'otlp', 'jaeger', 'recording'] as const
+
+/** Builds the tracer `TRACER` names for `serviceName` (default `otel`: the OTel SDK, in memory). */
+export function tracerFromEnv(
+  serviceName: string,
+  env: NodeJS.ProcessEnv = process.env,
+): TracerHandle {
+  const kind = env.TRACER ?? 'otel'
+  switch (kind) {
+    case 'otel':
+      return inMemoryOtelTracer(serviceName)
+    case 'otlp':
+      return otlpTracer(serviceName, env)
+    case 'jaeger':
+      return jaegerTracer(serviceName, env)
+    case 'recording':
+      return { tracer: new RecordingTracer(), kind, close: () => Promise.resolve() }
+    default:
+      throw new Error(`TRACER=${kind} is not one of ${TRACER_KINDS.join(', ')}`)
+  }
+}

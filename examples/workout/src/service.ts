@@ -1,0 +1,79 @@
+// What the three services share: listening on PORT, a tracer from the environment, and a clean
+// shutdown that sends the last spans before the process exits.
+import { once } from 'node:events'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tracerFromEnv, type TracerHandle } from '@tracehop/example-tracers'
+import type { Express } from 'express'
+import type { FastifyInstance } from 'fastify'
+import type { Tracer } from 'opentracing'
+
+/** A started service: where it listens, and how to stop it. */
+export interface RunningService {
+  url: string
+  stop(): Promise<void>
+}
+
+/** Starts an Express app on `host:port` (port 0: any free port). */
+export async function startExpress(
+  app: Express,
+  port: number,
+  host: string,
+): Promise<RunningService> {
+  const server: Server = app.listen(port, host)
+  await once(server, 'listening')
+  const { port: actual } = server.address() as AddressInfo
+  return {
+    url: `http://${host}:${actual}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+  }
+}
+
+/** Starts a Fastify app on `host:port` (port 0: any free port). */
+export async function startFastify(
+  app: FastifyInstance,
+  port: number,
+  host: string,
+): Promise<RunningService> {
+  await app.listen({ port, host })
+  const { port: actual } = app.server.address() as AddressInfo
+  return { url: `http://${host}:${actual}`, stop: () => app.close() }
+}
+
+/** A variable the service cannot run without. */
+export function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name]
+  if (value === undefined || value === '') throw new Error(`${name} must be set`)
+  return value
+}
+
+/**
+ * Runs a service as its own process: the tracer from TRACER (and the vendor's variables), the
+ * port from PORT, stopped cleanly on SIGTERM and SIGINT.
+ */
+export async function runService(
+  name: string,
+  start: (tracer: Tracer, port: number, host: string) => Promise<RunningService>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
+  const handle: TracerHandle = tracerFromEnv(name, env)
+  const service = await start(handle.tracer, Number(env.PORT ?? 0), env.HOST ?? '0.0.0.0')
+  console.log(`${name} listening on ${service.url} (tracer: ${handle.kind})`)
+  const stop = async () => {
+    await service.stop()
+    await handle.close()
+    process.exit(0)
+  }
+  process.once('SIGTERM', () => void stop())
+  process.once('SIGINT', () => void stop())
+}
+
+/** True when `moduleUrl` is the script node was started with. */
+export function isMain(moduleUrl: string): boolean {
+  const script = process.argv[1]
+  return script !== undefined && new URL(moduleUrl).pathname === script
+}
