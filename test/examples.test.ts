@@ -39,4 +39,40 @@ describe('examples', () => {
     assert.match(stdout, /\[400\]$/m)
     assert.match(stdout, /^GET \/api\/v1\/orders\/:id .*\[500 error\]$/m)
   })
+
+  it('workout: the demo prints waterfalls, names the slow hop and the critical path', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'examples/workout/src/demo.ts'],
+      { timeout: 60_000, cwd: root },
+    )
+    assert.match(stdout, /POST \/workouts "intervals" → 201/)
+    assert.match(stdout, /POST \/workouts \(invalid\) → 400/)
+    assert.match(stdout, /^workout-api +POST \/workouts +[\d.]+ ms +\|█/m)
+    assert.match(stdout, /^ {2}workout-api +validatePayload/m)
+    assert.match(stdout, /^ {6}run-controller +POST \/runs/m)
+    assert.match(stdout, /^ {10}storage +POST \/runs\/:runId\/segments/m)
+    assert.match(
+      stdout,
+      /slowest span: run-controller POST \/runs \([\d.]+ ms, \d+% of the request\)/,
+    )
+    assert.match(stdout, /it makes 6 calls POST 127\.0\.0\.1:\d+ one after another/)
+    assert.match(
+      stdout,
+      /critical path: workout-api POST \/workouts → .* → run-controller POST \/runs → .* → storage POST \/runs\/:runId\/segments/,
+    )
+    assert.match(stdout, /npm run demo -- --fix/)
+  })
+
+  it('workout: --fix shows the slow step fixed and the difference', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'examples/workout/src/demo.ts', '--fix'],
+      { timeout: 60_000, cwd: root },
+    )
+    assert.match(stdout, /=== fixed: run-controller stores segments in parallel ===/)
+    const [, before, after] =
+      /slowest request: ([\d.]+) ms as written, ([\d.]+) ms fixed/.exec(stdout) ?? []
+    assert.ok(Number(after) < Number(before), `${after} ms fixed vs ${before} ms`)
+  })
 })
