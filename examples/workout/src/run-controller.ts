@@ -6,10 +6,17 @@ import { tracingPlugin } from '@tracehop/fastify'
 import { tracedFetch } from '@tracehop/fetch'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Tracer } from 'opentracing'
-import { isMain, required, runService, startFastify, type RunningService } from './service.js'
+import {
+  SERVICE_ENV,
+  isMain,
+  required,
+  runService,
+  startFastify,
+  type RunningService,
+} from './service.js'
 
 /** The environment variables run-controller reads. */
-export const RUN_CONTROLLER_ENV = ['PORT', 'TRACER', 'STORAGE_URL', 'FIX_SLOW_STEP'] as const
+export const RUN_CONTROLLER_ENV = [...SERVICE_ENV, 'STORAGE_URL', 'FIX_SLOW_STEP'] as const
 
 /** How run-controller works; `parallelWrites` may change while it runs (the demo's fix). */
 export interface RunControllerOptions {

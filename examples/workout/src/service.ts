@@ -8,6 +8,9 @@ import type { Express } from 'express'
 import type { FastifyInstance } from 'fastify'
 import type { Tracer } from 'opentracing'
 
+/** The environment variables every service reads (TRACER's vendor may read more). */
+export const SERVICE_ENV = ['PORT', 'HOST', 'TRACER'] as const
+
 /** A started service: where it listens, and how to stop it. */
 export interface RunningService {
   url: string

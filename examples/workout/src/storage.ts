@@ -3,10 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { tracingErrorHandler, tracingMiddleware } from '@tracehop/express'
 import express, { type Express } from 'express'
 import type { Tracer } from 'opentracing'
-import { isMain, runService, startExpress, type RunningService } from './service.js'
+import { SERVICE_ENV, isMain, runService, startExpress, type RunningService } from './service.js'
 
 /** The environment variables storage reads. */
-export const STORAGE_ENV = ['PORT', 'TRACER'] as const
+export const STORAGE_ENV = [...SERVICE_ENV] as const
 
 /** Milliseconds one write takes (a disk, say). */
 const WRITE_MS = 12

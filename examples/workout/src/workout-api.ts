@@ -7,10 +7,17 @@ import { tracingErrorHandler, tracingMiddleware } from '@tracehop/express'
 import axios from 'axios'
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import type { Tracer } from 'opentracing'
-import { isMain, required, runService, startExpress, type RunningService } from './service.js'
+import {
+  SERVICE_ENV,
+  isMain,
+  required,
+  runService,
+  startExpress,
+  type RunningService,
+} from './service.js'
 
 /** The environment variables workout-api reads. */
-export const WORKOUT_API_ENV = ['PORT', 'TRACER', 'STORAGE_URL', 'RUN_CONTROLLER_URL'] as const
+export const WORKOUT_API_ENV = [...SERVICE_ENV, 'STORAGE_URL', 'RUN_CONTROLLER_URL'] as const
 
 interface Interval {
   minutes: number
