@@ -6,17 +6,7 @@ import { once } from 'node:events'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { listen, waitFor, type RunningServer } from './support/net.js'
-
-interface OtlpSpan {
-  traceId: string
-  spanId: string
-  parentSpanId?: string
-  name: string
-  attributes?: Array<{ key: string; value: { stringValue?: string } }>
-}
-interface ReceivedSpan extends OtlpSpan {
-  service: string
-}
+import { attribute, decodeOtlp, type ReceivedSpan } from './support/otlp.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
@@ -110,24 +100,3 @@ describe('the workout services as separate processes', () => {
     assert.equal(parentOf(putClient!), entry)
   })
 })
-
-function decodeOtlp(body: string): ReceivedSpan[] {
-  const payload = JSON.parse(body) as {
-    resourceSpans?: Array<{
-      resource?: { attributes?: Array<{ key: string; value: { stringValue?: string } }> }
-      scopeSpans?: Array<{ spans?: OtlpSpan[] }>
-    }>
-  }
-  return (payload.resourceSpans ?? []).flatMap((resourceSpans) => {
-    const service =
-      resourceSpans.resource?.attributes?.find((a) => a.key === 'service.name')?.value
-        .stringValue ?? '?'
-    return (resourceSpans.scopeSpans ?? []).flatMap((scope) =>
-      (scope.spans ?? []).map((span) => ({ ...span, service })),
-    )
-  })
-}
-
-function attribute(span: OtlpSpan, key: string): string | undefined {
-  return span.attributes?.find((a) => a.key === key)?.value.stringValue
-}
