@@ -35,7 +35,8 @@ export function decodeOtlp(body: string): ReceivedSpan[] {
     }>
   }
   return (payload.resourceSpans ?? []).flatMap((resourceSpans) => {
-    const service = String(attributesOf(resourceSpans.resource?.attributes)['service.name'] ?? '?')
+    const name = attributesOf(resourceSpans.resource?.attributes)['service.name']
+    const service = typeof name === 'string' ? name : '?'
     return (resourceSpans.scopeSpans ?? []).flatMap((scope) =>
       (scope.spans ?? []).map((span) => ({ ...span, service })),
     )

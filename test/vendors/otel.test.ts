@@ -19,19 +19,21 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base'
 import { TracerShim } from '@opentelemetry/shim-opentracing'
-import type { TextMapPropagator } from '@opentelemetry/api'
+import { SpanStatusCode, type TextMapPropagator } from '@opentelemetry/api'
 import { listen } from '../support/net.js'
 import { attributesOf, decodeOtlp, type ReceivedSpan } from '../support/otlp.js'
 import { assertScenario, type VendorSpan } from './expectations.js'
 import { runScenario, type ServiceName } from './scenario.js'
 
-const ERROR_STATUS = 2
+const ERROR_STATUS: number = SpanStatusCode.ERROR
 
 const propagators: Record<string, () => TextMapPropagator> = {
   'W3C traceparent + baggage': () =>
     new CompositePropagator({
       propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
     }),
+  // Deprecated by OpenTelemetry, still what Jaeger-instrumented services send.
+  // eslint-disable-next-line @typescript-eslint/no-deprecated
   'Jaeger uber-trace-id + uberctx-': () => new JaegerPropagator(),
   'B3 multi-header + W3C baggage': () =>
     new CompositePropagator({
@@ -81,7 +83,7 @@ function fromReadable(span: ReadableSpan): VendorSpan {
     parentId: span.parentSpanContext?.spanId,
     name: span.name,
     service: String(span.resource.attributes['service.name']),
-    tags: { ...span.attributes, error: span.status.code === ERROR_STATUS },
+    tags: { ...span.attributes, error: span.status.code === SpanStatusCode.ERROR },
     errorMessage: exception?.attributes?.['exception.message'] as string | undefined,
   }
 }

@@ -3,7 +3,7 @@
 // last hop, a handled 4xx, a thrown error, and a client that gives up.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { registerTracingInterceptor } from '@tracehop/axios'
-import { activeSpan } from '@tracehop/core'
+import { activeSpan, type TracingOptions } from '@tracehop/core'
 import { tracingErrorHandler, tracingMiddleware } from '@tracehop/express'
 import { tracingPlugin } from '@tracehop/fastify'
 import { tracedFetch } from '@tracehop/fetch'
@@ -28,10 +28,11 @@ export interface ScenarioResult {
 /** Runs the scenario with `tracerFor(service)`, and stops every server before returning. */
 export async function runScenario(
   tracerFor: (service: ServiceName) => Tracer,
+  options: Pick<TracingOptions, 'onError'> = {},
 ): Promise<ScenarioResult> {
   let stockFinished = 0
   const stockApp = express()
-  stockApp.use(tracingMiddleware({ tracer: tracerFor('stock') }))
+  stockApp.use(tracingMiddleware({ ...options, tracer: tracerFor('stock') }))
   stockApp.get('/stock/:sku', async (req, res) => {
     res.once('close', () => stockFinished++)
     if (req.params.sku === 'missing') {
@@ -49,22 +50,22 @@ export async function runScenario(
   const stock = await listen(stockApp)
 
   const planner = fastify({ forceCloseConnections: true })
-  await planner.register(tracingPlugin, { tracer: tracerFor('planner') })
-  const fetch = tracedFetch(globalThis.fetch, { tracer: tracerFor('planner') })
+  await planner.register(tracingPlugin, { ...options, tracer: tracerFor('planner') })
+  const fetch = tracedFetch(globalThis.fetch, { ...options, tracer: tracerFor('planner') })
   planner.get<{ Params: { sku: string } }>('/plan/:sku', async (request, reply) => {
     const response = await fetch(`${stock.url}/stock/${request.params.sku}`)
     if (response.status === 404) return reply.code(404).send({ error: 'nothing to plan' })
     if (!response.ok) throw new Error(`stock answered ${response.status}`)
-    return { plan: 'ok', stock: (await response.json()) as unknown }
+    return { plan: 'ok', stock: await response.json() }
   })
   await planner.listen({ port: 0, host: '127.0.0.1' })
   const address = planner.server.address()
   const plannerUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
 
   const client = axios.create({ baseURL: plannerUrl })
-  registerTracingInterceptor(client, { tracer: tracerFor('edge') })
+  registerTracingInterceptor(client, { ...options, tracer: tracerFor('edge') })
   const edgeApp = express()
-  edgeApp.use(tracingMiddleware({ tracer: tracerFor('edge') }))
+  edgeApp.use(tracingMiddleware({ ...options, tracer: tracerFor('edge') }))
   edgeApp.get('/orders/:sku', async (req, res) => {
     req.span?.setBaggageItem('user', 'u-123')
     try {
