@@ -2,6 +2,7 @@ import { globalTracer, type Span, type SpanOptions, type Tracer } from 'opentrac
 import { isSpan } from './context.js'
 import { describeError, describeStatusError } from './errors.js'
 import { ErrorReporter, type ErrorHandler } from './report.js'
+import { capTag } from './url.js'
 
 /** A tracer, or a function returning the tracer to use for each request. */
 export type TracerOption = Tracer | (() => Tracer)
@@ -122,7 +123,8 @@ export class Policy<Request> {
 
   /**
    * Sets the final name (unless undefined) and tags, logs the error when `failed` (the exception,
-   * else the status), and finishes `span`; each tracer call guarded on its own.
+   * with `error.type` and `error.message` tags too; else the status), and finishes `span`; each
+   * tracer call guarded on its own.
    */
   finishSpan(
     span: Span,
@@ -136,6 +138,11 @@ export class Policy<Request> {
         : failure.error === undefined
           ? describeStatusError(failure.statusCode)
           : describeError(failure.error)
+    if (errorLog !== undefined && failure?.error !== undefined) {
+      // Some tracers drop logs (dd-trace) and show errors from tags only.
+      tags['error.type'] = errorLog['error.kind']
+      tags['error.message'] = capTag(String(errorLog.message))
+    }
     if (name !== undefined) {
       try {
         span.setOperationName(name)
