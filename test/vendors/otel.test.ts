@@ -15,17 +15,15 @@ import {
   BasicTracerProvider,
   InMemorySpanExporter,
   SimpleSpanProcessor,
-  type ReadableSpan,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base'
 import { TracerShim } from '@opentelemetry/shim-opentracing'
-import { SpanStatusCode, type TextMapPropagator } from '@opentelemetry/api'
+import type { TextMapPropagator } from '@opentelemetry/api'
 import { listen } from '../support/net.js'
-import { attributesOf, decodeOtlp, type ReceivedSpan } from '../support/otlp.js'
+import { decodeOtlp, type ReceivedSpan } from '../support/otlp.js'
 import { assertScenario, type VendorSpan } from './expectations.js'
+import { fromOtlp, fromReadable } from './otel-backend.js'
 import { runScenario, type ServiceName } from './scenario.js'
-
-const ERROR_STATUS: number = SpanStatusCode.ERROR
 
 const propagators: Record<string, () => TextMapPropagator> = {
   'W3C traceparent + baggage': () =>
@@ -73,32 +71,6 @@ async function runWith(
   beforeShutdown()
   for (const provider of providers) await provider.shutdown()
   return result
-}
-
-function fromReadable(span: ReadableSpan): VendorSpan {
-  const exception = span.events.find((event) => event.name === 'exception')
-  return {
-    traceId: span.spanContext().traceId,
-    spanId: span.spanContext().spanId,
-    parentId: span.parentSpanContext?.spanId,
-    name: span.name,
-    service: String(span.resource.attributes['service.name']),
-    tags: { ...span.attributes, error: span.status.code === SpanStatusCode.ERROR },
-    errorMessage: exception?.attributes?.['exception.message'] as string | undefined,
-  }
-}
-
-function fromOtlp(span: ReceivedSpan): VendorSpan {
-  const exception = span.events?.find((event) => event.name === 'exception')
-  return {
-    traceId: span.traceId,
-    spanId: span.spanId,
-    parentId: span.parentSpanId || undefined,
-    name: span.name,
-    service: span.service,
-    tags: { ...attributesOf(span.attributes), error: span.status?.code === ERROR_STATUS },
-    errorMessage: attributesOf(exception?.attributes)['exception.message'] as string | undefined,
-  }
 }
 
 describe('vendor: the OpenTelemetry SDK through its OpenTracing shim', () => {
