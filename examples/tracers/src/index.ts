@@ -1,16 +1,21 @@
-// Choose your tracer from the environment: TRACER=otel (default) | otlp | jaeger | recording.
+// Choose your tracer from the environment: TRACER=otel (default) | otlp | jaeger | lightstep |
+// datadog | recording.
 // Swapping vendors is this one choice at start-up; application code never changes.
 import { RecordingTracer } from '@tracehop/testing'
+import { datadogTracer } from './datadog.js'
 import type { TracerHandle } from './handle.js'
 import { jaegerTracer } from './jaeger.js'
+import { lightstepTracer } from './lightstep.js'
 import { inMemoryOtelTracer, otlpTracer } from './otel.js'
 
 export type { TracerHandle } from './handle.js'
+export { datadogTracer } from './datadog.js'
 export { jaegerTracer } from './jaeger.js'
+export { lightstepTracer } from './lightstep.js'
 export { inMemoryOtelTracer, otelTracer, otlpTracer } from './otel.js'
 
 /** The tracer kinds tracerFromEnv() knows. */
-export const TRACER_KINDS = ['otel', 'otlp', 'jaeger', 'recording'] as const
+export const TRACER_KINDS = ['otel', 'otlp', 'jaeger', 'lightstep', 'datadog', 'recording'] as const
 
 /** Builds the tracer `TRACER` names for `serviceName` (default `otel`: the OTel SDK, in memory). */
 export function tracerFromEnv(
@@ -25,6 +30,10 @@ export function tracerFromEnv(
       return otlpTracer(serviceName, env)
     case 'jaeger':
       return jaegerTracer(serviceName, env)
+    case 'lightstep':
+      return lightstepTracer(serviceName, env)
+    case 'datadog':
+      return datadogTracer(serviceName)
     case 'recording':
       return { tracer: new RecordingTracer(), kind, close: () => Promise.resolve() }
     default:

@@ -1,0 +1,153 @@
+// examples/tracers: each vendor module builds its tracer from that vendor's own environment
+// variables, and its spans reach a backend on loopback.
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { gunzipSync } from 'node:zlib'
+import { describe, it } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { tracerFromEnv } from '@tracehop/example-tracers'
+import { RecordingTracer } from '@tracehop/testing'
+import { decodeMsgpack } from '../support/msgpack.js'
+import { listen, waitFor, type RunningServer } from '../support/net.js'
+import { decodeOtlp } from '../support/otlp.js'
+import { decodeBatch, startUdpAgent, thrift } from './jaeger-backend.js'
+
+/** A loopback HTTP backend keeping each request body (gunzipped). */
+async function backend(): Promise<
+  RunningServer & { bodies: Array<{ url: string; body: Buffer }> }
+> {
+  const bodies: Array<{ url: string; body: Buffer }> = []
+  const server = await listen((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      let body = Buffer.concat(chunks)
+      if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body)
+      bodies.push({ url: req.url ?? '', body })
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+    })
+  })
+  return { ...server, bodies }
+}
+
+async function recordOne(env: NodeJS.ProcessEnv): Promise<void> {
+  const handle = tracerFromEnv('example-service', env)
+  handle.tracer.startSpan('GET /from-env', { tags: { 'span.kind': 'server' } }).finish()
+  await handle.close()
+}
+
+describe('examples/tracers: one module per vendor, configured from the environment', () => {
+  it('otlp: OTEL_EXPORTER_OTLP_ENDPOINT', async () => {
+    const receiver = await backend()
+    try {
+      await recordOne({ TRACER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url })
+      const spans = receiver.bodies
+        .filter(({ url }) => url === '/v1/traces')
+        .flatMap(({ body }) => decodeOtlp(body.toString('utf8')))
+      assert.deepEqual(
+        spans.map((span) => [span.service, span.name]),
+        [['example-service', 'GET /from-env']],
+      )
+    } finally {
+      await receiver.close()
+    }
+  })
+
+  it('jaeger: JAEGER_ENDPOINT (HTTP collector)', async () => {
+    const collector = await backend()
+    try {
+      await recordOne({ TRACER: 'jaeger', JAEGER_ENDPOINT: `${collector.url}/api/traces` })
+      const model = thrift('jaeger-idl/thrift/jaeger.thrift')
+      const spans = collector.bodies.flatMap(({ body }) =>
+        decodeBatch(model.Batch.rw.readFrom(body, 0).value),
+      )
+      assert.deepEqual(
+        spans.map((span) => [span.service, span.name]),
+        [['example-service', 'GET /from-env']],
+      )
+    } finally {
+      await collector.close()
+    }
+  })
+
+  it('jaeger: JAEGER_AGENT_HOST and JAEGER_AGENT_PORT (UDP agent)', async () => {
+    const agent = await startUdpAgent()
+    try {
+      await recordOne({
+        TRACER: 'jaeger',
+        JAEGER_AGENT_HOST: '127.0.0.1',
+        JAEGER_AGENT_PORT: String(agent.port),
+      })
+      await waitFor(() => agent.spans.length === 1, 'the span')
+      assert.equal(agent.spans[0]?.service, 'example-service')
+    } finally {
+      agent.close()
+    }
+  })
+
+  it('lightstep: LS_ACCESS_TOKEN and LS_COLLECTOR_*', async () => {
+    const collector = await backend()
+    try {
+      await recordOne({
+        TRACER: 'lightstep',
+        LS_ACCESS_TOKEN: 'example-token',
+        LS_COLLECTOR_HOST: '127.0.0.1',
+        LS_COLLECTOR_PORT: String(collector.port),
+        LS_COLLECTOR_ENCRYPTION: 'none',
+      })
+      const reports = collector.bodies
+        .filter(({ url }) => url === '/api/v0/reports')
+        .map(
+          ({ body }) =>
+            JSON.parse(body.toString('utf8')) as {
+              runtime: { group_name: string }
+              span_records?: Array<{ span_name: string }> | null
+            },
+        )
+      const names = reports.flatMap((report) =>
+        (report.span_records ?? []).map((span) => [report.runtime.group_name, span.span_name]),
+      )
+      assert.deepEqual(names, [['example-service', 'GET /from-env']])
+    } finally {
+      await collector.close()
+    }
+  })
+
+  it('datadog: DD_TRACE_AGENT_URL (in a process of its own: dd-trace is a singleton)', async () => {
+    const agent = await backend()
+    try {
+      const child = fileURLToPath(new URL('./datadog-example-child.ts', import.meta.url))
+      await promisify(execFile)(process.execPath, ['--import', 'tsx', child], {
+        timeout: 30_000,
+        env: {
+          ...process.env,
+          TRACER: 'datadog',
+          DD_TRACE_AGENT_URL: agent.url,
+          DD_TRACE_TELEMETRY_ENABLED: 'false',
+          DD_INSTRUMENTATION_TELEMETRY_ENABLED: 'false',
+          DD_REMOTE_CONFIGURATION_ENABLED: 'false',
+        },
+      })
+      const spans = agent.bodies
+        .filter(({ url }) => url === '/v0.4/traces')
+        .flatMap(({ body }) =>
+          (decodeMsgpack(body) as Array<Array<{ service: string; name: string }>>).flat(),
+        )
+      assert.deepEqual(
+        spans.map((span) => [span.service, span.name]),
+        [['example-dd-service', 'GET /from-env']],
+      )
+    } finally {
+      await agent.close()
+    }
+  })
+
+  it('otel and recording keep spans in memory; an unknown TRACER is a clear error', async () => {
+    const otel = tracerFromEnv('svc', { TRACER: 'otel' })
+    assert.equal(otel.kind, 'otel')
+    await otel.close()
+    assert.ok(tracerFromEnv('svc', { TRACER: 'recording' }).tracer instanceof RecordingTracer)
+    assert.throws(() => tracerFromEnv('svc', { TRACER: 'zipkin' }), /TRACER=zipkin is not one of/)
+  })
+})
