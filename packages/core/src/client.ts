@@ -139,14 +139,19 @@ export class ClientTracing {
       this.policy.reporter.report('inject', error)
       return NO_HEADERS
     }
-    // Only what a header can carry: tracers may write numbers or junk into the carrier.
+    // Only what a header can carry: a tracer may write numbers, objects or characters that
+    // would make the HTTP client throw (and so fail the user's call) into the carrier.
     const headers: Record<string, string> = {}
     for (const key of Object.keys(carrier)) {
-      const value = carrier[key]
-      if (typeof value === 'string') headers[key.toLowerCase()] = value
-      else if (typeof value === 'number' || typeof value === 'boolean') {
-        headers[key.toLowerCase()] = String(value)
-      }
+      const raw = carrier[key]
+      const value =
+        typeof raw === 'string'
+          ? raw
+          : typeof raw === 'number' || typeof raw === 'boolean'
+            ? String(raw)
+            : undefined
+      const name = key.toLowerCase()
+      if (value !== undefined && isHeaderName(name) && isHeaderValue(value)) headers[name] = value
     }
     return headers
   }
@@ -205,6 +210,18 @@ export class ClientSpan {
     }
     policy.finishSpan(span, name, tags, failed ? { error, statusCode } : undefined)
   }
+}
+
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/
+const MAX_HEADER = 8192
+
+function isHeaderName(name: string): boolean {
+  return name.length <= 256 && HEADER_NAME.test(name)
+}
+
+function isHeaderValue(value: string): boolean {
+  return value.length <= MAX_HEADER && HEADER_VALUE.test(value)
 }
 
 /** Creates the client lifecycle for an adapter; `component` is its `component` tag value. */

@@ -113,7 +113,15 @@ describe('client lifecycle', () => {
   it('should keep only string-like values a tracer injects', () => {
     class OddTracer extends Tracer {
       protected override _inject(_context: SpanContext, _format: string, carrier: unknown) {
-        Object.assign(carrier as object, { 'X-Id': 7, flag: true, obj: { a: 1 }, ok: 'v' })
+        Object.assign(carrier as object, {
+          'X-Id': 7,
+          flag: true,
+          obj: { a: 1 },
+          ok: 'v',
+          'x-crlf': 'a\r\nInjected: yes',
+          'bad name': 'v',
+          'x-huge': 'v'.repeat(10_000),
+        })
       }
     }
     const call = createClientTracing({ tracer: new OddTracer() }, 'x').start({
