@@ -1,0 +1,150 @@
+// T2, the chaos tracer: a tracer that throws or returns garbage at each of 16 points, under the
+// four adapters (Express or Fastify serving, axios and fetch calling out) for 12,000 requests.
+// Every response and every client result must equal the app's without tracing; nothing may
+// escape as an unhandled rejection or an uncaught exception; warnings stay rate-limited.
+import assert from 'node:assert/strict'
+import { Agent } from 'node:http'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { after, before, describe, it } from 'node:test'
+import { registerTracingInterceptor } from '@tracehop/axios'
+import { startActiveSpan } from '@tracehop/core'
+import { tracingErrorHandler, tracingMiddleware } from '@tracehop/express'
+import { tracingPlugin } from '@tracehop/fastify'
+import { tracedFetch } from '@tracehop/fetch'
+import axios, { type AxiosInstance } from 'axios'
+import express, { type NextFunction, type Request, type Response } from 'express'
+import fastify from 'fastify'
+import type { Tracer } from 'opentracing'
+import { listen, type RunningServer } from '../support/net.js'
+import { CHAOS_POINTS, ChaosTracer } from './chaos-tracer.js'
+
+const keepAlive = new Agent({ keepAlive: true })
+const REQUESTS_PER_RUN = 375 // 16 points × 2 server frameworks × 375 = 12,000 requests
+const CONCURRENCY = 25
+
+type Framework = 'express' | 'fastify'
+
+// The app's own work: an axios call, a fetch call (a 503 every fifth), an in-process span, and a
+// failure every seventh request.
+async function work(n: number, http: AxiosInstance, fetchFn: typeof fetch, backend: string) {
+  const a = await http.get<string>('/ok').then(
+    (response) => [response.status, response.data],
+    (error: { response?: { status: number }; code?: string }) => [
+      'err',
+      error.response?.status ?? error.code,
+    ],
+  )
+  const f = await fetchFn(`${backend}/${n % 5 === 0 ? 'status/503' : 'ok'}`).then(
+    async (response) => [response.status, await response.text()],
+    (error: Error) => ['err', error.name],
+  )
+  const inner = await startActiveSpan('work', async () => {
+    await sleep(0)
+    return n * 2
+  })
+  if (n % 7 === 0) throw new Error(`work ${n} failed`)
+  return { n, a, f, inner }
+}
+
+async function startApp(framework: Framework, tracer: Tracer | undefined, backend: string) {
+  const http = axios.create({ baseURL: backend, httpAgent: keepAlive })
+  let fetchFn = globalThis.fetch
+  if (tracer !== undefined) {
+    registerTracingInterceptor(http, { tracer })
+    fetchFn = tracedFetch(globalThis.fetch, { tracer })
+  }
+  const options = { tracer, traceResponseHeader: true } as const
+  if (framework === 'express') {
+    const app = express()
+    if (tracer !== undefined) app.use(tracingMiddleware(options))
+    app.get('/work/:n', (req, res, next) => {
+      work(Number(req.params.n), http, fetchFn, backend).then((body) => res.json(body), next)
+    })
+    if (tracer !== undefined) app.use(tracingErrorHandler())
+    app.use((error: Error, _req: Request, res: Response, _next: NextFunction) => {
+      res.status(500).json({ error: error.message })
+    })
+    return listen(app)
+  }
+  const app = fastify({ forceCloseConnections: true })
+  if (tracer !== undefined) await app.register(tracingPlugin, options)
+  app.setErrorHandler((error: Error, _request, reply) => {
+    void reply.code(500).send({ error: error.message })
+  })
+  app.get<{ Params: { n: string } }>('/work/:n', (request) =>
+    work(Number(request.params.n), http, fetchFn, backend),
+  )
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : 0
+  return { url: `http://127.0.0.1:${port}`, port, close: () => app.close() }
+}
+
+async function sendAll(url: string): Promise<string[]> {
+  const results: string[] = new Array<string>(REQUESTS_PER_RUN)
+  let next = 0
+  const worker = async () => {
+    while (next < REQUESTS_PER_RUN) {
+      const n = next++
+      const response = await fetch(`${url}/work/${n}`)
+      results[n] = `${response.status} ${await response.text()}`
+    }
+  }
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker))
+  return results
+}
+
+describe('T2: a chaos tracer changes nothing the app answers', () => {
+  let backend: RunningServer
+  const escaped: unknown[] = []
+  const warnings: Error[] = []
+  const onEscape = (error: unknown) => escaped.push(error)
+  const onWarning = (warning: Error) => {
+    if ((warning as Error & { code?: string }).code === 'TRACEHOP_TRACER_ERROR')
+      warnings.push(warning)
+  }
+  const expected = new Map<Framework, string[]>()
+
+  before(async () => {
+    backend = await listen((req, res) => {
+      if (req.url === '/status/503') res.writeHead(503).end('unavailable')
+      else res.writeHead(200, { 'content-type': 'text/plain' }).end('ok')
+    })
+    process.on('unhandledRejection', onEscape)
+    process.on('uncaughtException', onEscape)
+    process.on('warning', onWarning)
+    for (const framework of ['express', 'fastify'] as const) {
+      const plain = await startApp(framework, undefined, backend.url)
+      expected.set(framework, await sendAll(plain.url))
+      await plain.close()
+    }
+  })
+  after(async () => {
+    process.off('unhandledRejection', onEscape)
+    process.off('uncaughtException', onEscape)
+    process.off('warning', onWarning)
+    keepAlive.destroy()
+    await backend.close()
+  })
+
+  for (const point of CHAOS_POINTS) {
+    for (const framework of ['express', 'fastify'] as const) {
+      it(`${framework}, axios, fetch: ${point}`, async () => {
+        warnings.length = 0
+        const app = await startApp(framework, new ChaosTracer(point), backend.url)
+        let actual: string[]
+        try {
+          actual = await sendAll(app.url)
+        } finally {
+          await app.close()
+        }
+        await sleep(10)
+        const differences = actual.filter((result, n) => result !== expected.get(framework)?.[n])
+        assert.deepEqual(differences.slice(0, 3), [], `${differences.length} responses differ`)
+        assert.deepEqual(escaped, [])
+        // Each failing call site of each adapter warns once per 10 s, not once per request.
+        assert.ok(warnings.length <= 16, `${warnings.length} warnings`)
+      })
+    }
+  }
+})
