@@ -36,7 +36,7 @@ async function work(n: number, http: AxiosInstance, fetchFn: typeof fetch, backe
   )
   const f = await fetchFn(`${backend}/${n % 5 === 0 ? 'status/503' : 'ok'}`).then(
     async (response) => [response.status, await response.text()],
-    (error: Error) => ['err', error.name],
+    (error: unknown) => ['err', (error as Error).name],
   )
   const inner = await startActiveSpan('work', async () => {
     await sleep(0)
@@ -53,10 +53,9 @@ async function startApp(framework: Framework, tracer: Tracer | undefined, backen
     registerTracingInterceptor(http, { tracer })
     fetchFn = tracedFetch(globalThis.fetch, { tracer })
   }
-  const options = { tracer, traceResponseHeader: true } as const
   if (framework === 'express') {
     const app = express()
-    if (tracer !== undefined) app.use(tracingMiddleware(options))
+    if (tracer !== undefined) app.use(tracingMiddleware({ tracer, traceResponseHeader: true }))
     app.get('/work/:n', (req, res, next) => {
       work(Number(req.params.n), http, fetchFn, backend).then((body) => res.json(body), next)
     })
@@ -67,7 +66,7 @@ async function startApp(framework: Framework, tracer: Tracer | undefined, backen
     return listen(app)
   }
   const app = fastify({ forceCloseConnections: true })
-  if (tracer !== undefined) await app.register(tracingPlugin, options)
+  if (tracer !== undefined) await app.register(tracingPlugin, { tracer, traceResponseHeader: true })
   app.setErrorHandler((error: Error, _request, reply) => {
     void reply.code(500).send({ error: error.message })
   })
