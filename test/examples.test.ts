@@ -36,7 +36,7 @@ describe('examples', () => {
     assert.match(stdout, /GET \/healthz → 200 \(x-trace-id: -\)/)
     assert.match(stdout, /POST \/api\/v1\/orders → 201 \(x-trace-id: [0-9a-f]{32}\)/)
     assert.match(stdout, /^POST \/api\/v1\/orders .*\n {2}validateOrder .*\[201\]$/m)
-    assert.match(stdout, /\[400\]$/m)
+    assert.match(stdout, /\[400 error\]$/m)
     assert.match(stdout, /^GET \/api\/v1\/orders\/:id .*\[500 error\]$/m)
   })
 

@@ -29,10 +29,10 @@ type Framework = 'express' | 'fastify'
 async function work(n: number, http: AxiosInstance, fetchFn: typeof fetch, backend: string) {
   const a = await http.get<string>('/ok').then(
     (response) => [response.status, response.data],
-    (error: { response?: { status: number }; code?: string }) => [
-      'err',
-      error.response?.status ?? error.code,
-    ],
+    (error: unknown) => {
+      const failure = error as { response?: { status: number }; code?: string }
+      return ['err', failure.response?.status ?? failure.code]
+    },
   )
   const f = await fetchFn(`${backend}/${n % 5 === 0 ? 'status/503' : 'ok'}`).then(
     async (response) => [response.status, await response.text()],

@@ -2,17 +2,21 @@ import {
   createClientTracing,
   type ClientResult,
   type ClientSpan,
+  type ClientTracing,
   type ClientTracingOptions,
 } from '@tracehop/core'
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
+import { OpenCalls } from './open-calls.js'
 
 /** Options of registerTracingInterceptor: the client policy options of @tracehop/core. */
 export type AxiosTracingOptions = ClientTracingOptions
 
-// Spans whose attempt an earlier-registered response interceptor may have hidden from ours (it
-// retried, or turned the error into a value). A retry is recognised by the trace headers it
-// carries over; a hidden result is given up on once this many calls are pending.
-const MAX_PENDING = 10_000
+/** What the request interceptor saw, to tell at the end whether a later one changed the URL. */
+interface Attempt {
+  call: ClientSpan
+  url: string
+  config: { url: string | undefined; baseURL: string | undefined; params: unknown }
+}
 
 /**
  * Installs a request and a response interceptor on `instance` (the default axios export or one
@@ -27,15 +31,18 @@ export function registerTracingInterceptor(
   options: AxiosTracingOptions = {},
 ): () => void {
   const tracing = createClientTracing(options, 'axios')
-  const calls = new WeakMap<InternalAxiosRequestConfig, ClientSpan>()
-  const pending = new Map<string, ClientSpan>()
+  const attempts = new WeakMap<InternalAxiosRequestConfig, Attempt>()
+  const open = new OpenCalls()
 
   const settle = (config: InternalAxiosRequestConfig | undefined, result: ClientResult) => {
-    const call = config === undefined ? undefined : calls.get(config)
+    const attempt = config === undefined ? undefined : attempts.get(config)
+    // A config copied by another interceptor still carries this attempt's trace headers.
+    const call =
+      attempt?.call ?? (config === undefined ? undefined : open.find(readHeaders(config)))
     if (call === undefined) return
-    calls.delete(config as InternalAxiosRequestConfig)
-    forget(pending, call)
-    call.finish({ ...result, url: fullUrl(instance, config as InternalAxiosRequestConfig) })
+    if (config !== undefined) attempts.delete(config)
+    open.forget(call)
+    call.finish({ ...result, url: finalUrl(instance, attempt, config) })
   }
 
   const requestId = instance.interceptors.request.use(function tracehopStartSpan(config) {
@@ -43,19 +50,12 @@ export function registerTracingInterceptor(
     if (url === undefined) return config
     const call = tracing.start({ method: config.method ?? 'get', url })
     if (call === undefined) return config
-    calls.set(config, call)
-    const names = Object.keys(call.headers)
-    if (names.length > 0) {
-      // A retry re-sends its config with the previous attempt's trace headers.
-      const previous = pending.get(headerKey(readHeaders(config, names)))
-      if (previous !== undefined) {
-        forget(pending, previous)
-        previous.finish({ error: new Error('superseded by a retry before its result was seen') })
-      }
-      setHeaders(config, call.headers)
-      pending.set(headerKey(call.headers), call)
-      if (pending.size > MAX_PENDING) giveUpOldest(pending)
-    }
+    attempts.set(config, {
+      call,
+      url,
+      config: { url: config.url, baseURL: config.baseURL, params: config.params },
+    })
+    if (Object.keys(call.headers).length > 0) propagate(tracing, open, config, call)
     return config
   })
 
@@ -82,6 +82,28 @@ export function registerTracingInterceptor(
   }
 }
 
+// Sets the trace headers on the request, replacing any left by a previous attempt (a retry
+// re-sends its config) and finishing that attempt if its result never reached us.
+function propagate(
+  tracing: ClientTracing,
+  open: OpenCalls,
+  config: InternalAxiosRequestConfig,
+  call: ClientSpan,
+): void {
+  try {
+    const previous = open.find(readHeaders(config))
+    if (previous !== undefined) {
+      open.forget(previous)
+      previous.finish({ error: new Error('superseded by a retry before its result was seen') })
+    }
+    setHeaders(config, call.headers)
+    open.add(call)
+  } catch (error) {
+    // Headers an earlier interceptor made unwritable: the call goes out as the app made it.
+    tracing.report('axios headers', error)
+  }
+}
+
 function describeFailure(axiosError: Partial<AxiosError> | null, error: unknown): ClientResult {
   const statusCode = axiosError?.response?.status
   const code = axiosError?.code
@@ -100,46 +122,50 @@ function fullUrl(instance: AxiosInstance, config: InternalAxiosRequestConfig): s
   }
 }
 
-function setHeaders(config: InternalAxiosRequestConfig, headers: Readonly<Record<string, string>>) {
-  const target = config.headers as unknown as {
-    set?: (name: string, value: string) => unknown
-  } & Record<string, unknown>
-  for (const [name, value] of Object.entries(headers)) {
-    if (typeof target.set === 'function') {
-      target.set(name, value)
-    } else {
-      // A plain object from an interceptor that replaced the headers: replace any spelling.
-      for (const key of Object.keys(target)) {
-        if (key.toLowerCase() === name) Reflect.deleteProperty(target, key)
-      }
-      target[name] = value
-    }
+// getUri() costs tens of µs: computed again only when a later interceptor changed its inputs.
+function finalUrl(
+  instance: AxiosInstance,
+  attempt: Attempt | undefined,
+  config: InternalAxiosRequestConfig | undefined,
+): string | undefined {
+  if (config === undefined) return attempt?.url
+  const before = attempt?.config
+  if (
+    before !== undefined &&
+    before.url === config.url &&
+    before.baseURL === config.baseURL &&
+    before.params === config.params
+  ) {
+    return attempt?.url
   }
+  return fullUrl(instance, config) ?? attempt?.url
 }
 
-function readHeaders(config: InternalAxiosRequestConfig, names: readonly string[]) {
-  const source = config.headers as unknown as {
+function setHeaders(config: InternalAxiosRequestConfig, headers: Readonly<Record<string, string>>) {
+  const target = config.headers as unknown as { set?: (name: string, value: string) => unknown }
+  if (target !== null && typeof target === 'object' && typeof target.set === 'function') {
+    for (const [name, value] of Object.entries(headers)) target.set(name, value)
+    return
+  }
+  // A plain object an interceptor put there (maybe the caller's own, maybe frozen): a copy with
+  // any spelling of the trace headers replaced, never an edit of it.
+  const copy: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(config.headers ?? {})) {
+    if (!(key.toLowerCase() in headers)) copy[key] = value
+  }
+  config.headers = Object.assign(copy, headers) as unknown as InternalAxiosRequestConfig['headers']
+}
+
+function readHeaders(config: InternalAxiosRequestConfig): (name: string) => string | undefined {
+  const source = (config.headers ?? {}) as unknown as {
     get?: (name: string) => unknown
   } & Record<string, unknown>
-  const values: Record<string, string> = {}
-  for (const name of names) {
-    const value = typeof source.get === 'function' ? source.get(name) : source[name]
-    values[name] = typeof value === 'string' ? value : ''
+  return (name) => {
+    try {
+      const value = typeof source.get === 'function' ? source.get(name) : source[name]
+      return typeof value === 'string' ? value : undefined
+    } catch {
+      return undefined
+    }
   }
-  return values
-}
-
-function headerKey(headers: Readonly<Record<string, string>>): string {
-  return Object.values(headers).join('\n')
-}
-
-function forget(pending: Map<string, ClientSpan>, call: ClientSpan): void {
-  const key = headerKey(call.headers)
-  if (pending.get(key) === call) pending.delete(key)
-}
-
-function giveUpOldest(pending: Map<string, ClientSpan>): void {
-  const [key, call] = pending.entries().next().value as [string, ClientSpan]
-  pending.delete(key)
-  call.finish({ error: new Error('its result never reached the tracing interceptor') })
 }

@@ -150,4 +150,32 @@ describe('registerTracingInterceptor', () => {
       [`GET 127.0.0.1:${echo.port}`, 'handler'],
     )
   })
+
+  it('should still trace a call whose headers an interceptor running before it removed or froze', async () => {
+    for (const headers of [undefined, Object.freeze({ 'x-frozen': 'yes' })]) {
+      const instance = axios.create()
+      const unregister = registerTracingInterceptor(instance, { tracer })
+      // Registered after tracehop's, so it runs before it.
+      instance.interceptors.request.use((config) => {
+        ;(config as { headers: unknown }).headers = headers
+        return config
+      })
+      const response = await instance.get<Echo>(`${echo.url}/headers`)
+      unregister()
+      assert.equal(response.status, 200)
+      if (headers !== undefined) assert.equal(response.data.headers['x-frozen'], 'yes')
+      assert.match(String(response.data.headers.traceparent), /^00-/)
+    }
+    assert.equal(tracer.finishedSpans().length, 2)
+  })
+
+  it('should finish the span of a config another interceptor copied', async () => {
+    const instance = axios.create()
+    instance.interceptors.request.use((config) => ({ ...config }))
+    const unregister = registerTracingInterceptor(instance, { tracer })
+    await instance.get(`${echo.url}/copied`)
+    unregister()
+    assert.equal(tracer.finishedSpans().length, 1)
+    assert.equal(tracer.finishedSpans()[0]?.tags['http.status_code'], 200)
+  })
 })

@@ -112,6 +112,11 @@ export class ClientTracing {
     return call
   }
 
+  /** Reports a failure of the adapter's own glue through `onError` (once per site per 10 s). */
+  report(where: string, error: unknown): void {
+    this.policy.reporter.report(where, error)
+  }
+
   /** @internal The operation name of a call to `peer`. */
   nameFor(request: ClientRequestInfo, method: string, peer: string): string {
     const fallback = `${method} ${peer}`

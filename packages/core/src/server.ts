@@ -59,7 +59,7 @@ export interface ServerTracingOptions extends TracingOptions {
   onStart?: (state: ServerStartState) => void
   /** Called before the span finishes, to add tags; default: none. */
   onFinish?: (state: ServerFinishState) => void
-  /** Whether the request failed; default: a status >= 500, or an error not answered with a 4xx. */
+  /** Whether the request failed; default: a status >= 500 or an error (not the client's abort). */
   isError?: (outcome: Outcome) => boolean
   /** Whether to continue the caller's trace and baggage; default: true (false for public edges). */
   trustIncoming?: boolean | ((request: ServerRequestInfo) => boolean)
@@ -72,6 +72,9 @@ const DEFAULT_TRACE_HEADER = 'x-trace-id'
 const MAX_TRACE_ID = 32
 const HEX_ID = /^[0-9a-fA-F]+$/
 const ZERO_ID = /^0+$/
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}$/
+// A trace id printable as a header value, whatever the tracer's id format.
+const TRACE_ID_VALUE = /^[\x21-\x7e]{1,256}$/
 
 /** Starts one server span per request, following the options; adapters call start() per request. */
 export class ServerTracing {
@@ -86,7 +89,15 @@ export class ServerTracing {
     this.policy = new Policy(options, component)
     this.trust = options.trustIncoming ?? true
     const header = options.traceResponseHeader
-    this.responseHeader = header === true ? DEFAULT_TRACE_HEADER : header || undefined
+    const name = header === true ? DEFAULT_TRACE_HEADER : header || undefined
+    if (name !== undefined && !HEADER_NAME.test(name)) {
+      // Setting it would throw in the middle of the request: refuse it once, up front.
+      this.policy.reporter.report(
+        'traceResponseHeader',
+        new TypeError(`"${name}" is not a valid header name; no trace id header is written`),
+      )
+    }
+    this.responseHeader = name !== undefined && HEADER_NAME.test(name) ? name : undefined
   }
 
   /** Starts the span of `request`; undefined when the request is ignored or the tracer failed. */
@@ -145,8 +156,9 @@ export class ServerTracing {
   private traceHeader(span: Span): readonly [string, string] | undefined {
     try {
       const traceId = span.context().toTraceId()
-      if (typeof traceId === 'string' && traceId !== '')
+      if (typeof traceId === 'string' && TRACE_ID_VALUE.test(traceId)) {
         return [this.responseHeader as string, traceId]
+      }
     } catch (error) {
       this.policy.reporter.report('context', error)
     }
@@ -210,7 +222,7 @@ export class ServerSpan {
     const failed = policy.decideError(
       options.isError,
       { statusCode, error },
-      isServerError(statusCode, error),
+      isServerError(statusCode, error, aborted),
     )
     if (failed) tags.error = true
     let name = route === undefined ? method : `${method} ${capTag(route)}`
@@ -232,12 +244,11 @@ export class ServerSpan {
   }
 }
 
-// A status >= 500 fails; so does an error, unless the app answered it with a 4xx on purpose
-// (a validation error rendered as 400 is the client's failure, not the server's).
-function isServerError(statusCode: number | undefined, error: unknown): boolean {
+// A status >= 500 or an error fails the request; but when the client went away, the error is
+// usually that very abort (a body parser's "request aborted"): only a 5xx counts then.
+function isServerError(statusCode: number | undefined, error: unknown, aborted: boolean): boolean {
   if (statusCode !== undefined && statusCode >= 500) return true
-  if (error === undefined) return false
-  return statusCode === undefined || statusCode < 400 || statusCode >= 500
+  return error !== undefined && !aborted
 }
 
 /** Creates the server lifecycle for an adapter; `component` is its `component` tag value. */

@@ -150,4 +150,32 @@ describe('server lifecycle', () => {
     assert.equal(v6?.tags['peer.port'], 5)
     assert.equal(v4?.tags['peer.ipv4'], '10.1.2.3')
   })
+
+  it('should not count the error of an aborted request unless the status is 5xx', () => {
+    const tracer = new RecordingTracer()
+    const tracing = createServerTracing({ tracer }, 'test')
+    tracing.start(request())?.finish({ aborted: true, error: new Error('request aborted') })
+    tracing.start(request())?.finish({ aborted: true, statusCode: 503, error: new Error('x') })
+    assert.deepEqual(
+      tracer.finishedSpans().map((span) => span.tags.error),
+      [undefined, true],
+    )
+  })
+
+  it('should write no trace id header a client could not parse', () => {
+    class OddIds extends RecordingTracer {
+      override startSpan(name: string, options?: SpanOptions) {
+        const span = super.startSpan(name, options)
+        Object.defineProperty(span.context(), 'toTraceId', { value: () => 'a\nb' })
+        return span
+      }
+    }
+    const handle = createServerTracing(
+      { tracer: new OddIds(), traceResponseHeader: true },
+      'test',
+    ).start(request())
+    assert.ok(handle)
+    assert.equal(handle.responseHeader, undefined)
+    handle.finish({})
+  })
 })

@@ -46,8 +46,6 @@ export function tracingMiddleware(options: ExpressTracingOptions = {}): RequestH
     if (handle === undefined) return next()
     ;(req as TracedRequest)[SERVER_SPAN] = handle
     req.span = handle.span
-    const header = handle.responseHeader
-    if (header !== undefined && !res.headersSent) res.setHeader(header[0], header[1])
     // 'close' fires once per response, after 'finish' when it completed and alone when the
     // client went away; one listener covers both without double finishing.
     res.once('close', () => {
@@ -58,6 +56,8 @@ export function tracingMiddleware(options: ExpressTracingOptions = {}): RequestH
         aborted: !completed,
       })
     })
+    const header = handle.responseHeader
+    if (header !== undefined && !res.headersSent) res.setHeader(header[0], header[1])
     handle.run(next)
   }
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import http from 'node:http'
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import { activeSpan, traceIds } from '@tracehop/core'
 import { tracingErrorHandler, tracingMiddleware } from '@tracehop/express'
@@ -150,7 +151,7 @@ for (const [label, express] of majors) {
       )
     })
 
-    it('should record an error answered with a 4xx as no failure', async () => {
+    it('should record an error even when the app answers it with a 4xx, unless isError says otherwise', async () => {
       const app = express()
       app.use(tracingMiddleware({ tracer }))
       app.get('/invalid', (_req, _res, next) => next(new Error('invalid input')))
@@ -161,8 +162,68 @@ for (const [label, express] of majors) {
       const url = await serve(app)
       assert.equal((await send(`${url}/invalid`)).status, 422)
       const [span] = await finished()
-      assert.equal(span?.tags.error, undefined)
+      assert.equal(span?.tags.error, true)
+      assert.equal(span?.logs[0]?.fields.message, 'invalid input')
       assert.equal(span?.tags['http.status_code'], 422)
+      await server?.close()
+      tracer.reset()
+      const lenient = express()
+      lenient.use(
+        tracingMiddleware({ tracer, isError: ({ statusCode }) => (statusCode ?? 500) >= 500 }),
+      )
+      lenient.get('/invalid', (_req, _res, next) => next(new Error('invalid input')))
+      lenient.use(tracingErrorHandler())
+      lenient.use((_error: Error, _req: Request, res: Response, _next: NextFunction) => {
+        res.status(422).send('invalid')
+      })
+      await send(`${await serve(lenient)}/invalid`)
+      assert.equal((await finished())[0]?.tags.error, undefined)
+    })
+
+    it('should not count the body parser error of an aborted upload as a failure', async () => {
+      const app = express()
+      app.use(tracingMiddleware({ tracer }))
+      app.use(express.json())
+      app.post('/upload', (_req, res) => res.send('never'))
+      app.use(tracingErrorHandler())
+      app.use((_error: Error, _req: Request, res: Response, _next: NextFunction) => {
+        res.status(400).send('bad body')
+      })
+      const url = new URL(`${await serve(app)}/upload`)
+      await new Promise<void>((resolve) => {
+        const request = http.request(url, {
+          method: 'POST',
+          agent: false,
+          headers: { 'content-type': 'application/json', 'content-length': '1000' },
+        })
+        request.on('error', () => resolve())
+        request.write('{"partial":')
+        setTimeout(() => {
+          request.destroy()
+          resolve()
+        }, 50)
+      })
+      const [span] = await finished()
+      assert.equal(span?.tags['http.aborted'], true)
+      assert.equal(span?.tags.error, undefined)
+    })
+
+    it('should refuse an invalid traceResponseHeader name up front and answer as usual', async () => {
+      const reported: string[] = []
+      const app = express()
+      app.use(
+        tracingMiddleware({
+          tracer,
+          traceResponseHeader: 'bad header',
+          onError: (_error, where) => reported.push(where),
+        }),
+      )
+      app.get('/x', (_req, res) => res.send('ok'))
+      const response = await send(`${await serve(app)}/x`)
+      assert.equal(response.status, 200)
+      assert.equal(response.body, 'ok')
+      assert.deepEqual(reported, ['traceResponseHeader'])
+      assert.equal((await finished()).length, 1)
     })
 
     it('should answer HEAD like the app does, with one span', async () => {

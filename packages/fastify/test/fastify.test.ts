@@ -95,7 +95,7 @@ for (const [label, fastify] of majors) {
       )
     })
 
-    it('should not mark an error answered with a 4xx as a failure', async () => {
+    it('should mark a thrown error answered with a 4xx, as the design says a thrown error fails', async () => {
       const app = await traced()
       app.get('/bad', () => {
         throw Object.assign(new Error('bad input'), { statusCode: 400 })
@@ -104,7 +104,8 @@ for (const [label, fastify] of majors) {
       assert.equal((await send(`${url}/bad`)).status, 400)
       const [span] = await finished()
       assert.equal(span?.tags['http.status_code'], 400)
-      assert.equal(span?.tags.error, undefined)
+      assert.equal(span?.tags.error, true)
+      assert.equal(span?.logs[0]?.fields.message, 'bad input')
     })
 
     it('should finish once, tagged http.aborted, when the client leaves before the reply', async () => {

@@ -11,6 +11,7 @@ interface RequestLike {
   url: string
   method: string
   headers: Iterable<[string, string]>
+  signal?: AbortSignal | null
 }
 
 /**
@@ -40,7 +41,7 @@ export function tracedFetch(
     try {
       response = await fetchImpl(input, tracedInit)
     } catch (error) {
-      call.finish(describeFailure(error))
+      call.finish(describeFailure(error, init?.signal ?? request?.signal))
       throw error
     }
     call.finish({ statusCode: response.status })
@@ -65,10 +66,12 @@ function mergeHeaders(
   }
 }
 
-function describeFailure(error: unknown) {
+function describeFailure(error: unknown, signal: AbortSignal | null | undefined) {
   const name = (error as { name?: unknown } | null)?.name
-  if (name === 'AbortError') return { error, aborted: true }
   if (name === 'TimeoutError') return { error, timedOut: true }
+  if (name === 'AbortError') return { error, aborted: true }
+  // abort(reason) makes fetch reject with the reason itself, whatever it is.
+  if (signal?.aborted === true && signal.reason === error) return { error, aborted: true }
   return { error }
 }
 

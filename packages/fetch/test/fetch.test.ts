@@ -119,4 +119,18 @@ describe('tracedFetch', () => {
     assert.equal(lastEcho().body, 'b')
     assert.equal(sentSpanId(), tracer.finishedSpans()[0]?.spanId)
   })
+
+  it('should record abort(reason) as aborted, whatever the reason is', async () => {
+    for (const reason of [new Error('user cancelled'), 'navigated away']) {
+      const controller = new AbortController()
+      const pending = fetch(`${echo.url}/slow`, { signal: controller.signal })
+      setTimeout(() => controller.abort(reason), 20)
+      await assert.rejects(pending, (error) => error === reason)
+    }
+    for (const span of tracer.finishedSpans()) {
+      assert.equal(span.tags['http.aborted'], true)
+      assert.equal(span.tags.error, undefined)
+    }
+    assert.equal(tracer.finishedSpans().length, 2)
+  })
 })
