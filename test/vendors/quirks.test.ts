@@ -2,7 +2,7 @@
 // does, then that core's handling keeps the request traced correctly.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { createServerTracing } from '@tracehop/core'
+import { createClientTracing, createServerTracing } from '@tracehop/core'
 import jaeger from 'jaeger-client'
 import { FORMAT_HTTP_HEADERS, Tracer, type Span } from 'opentracing'
 
@@ -14,6 +14,7 @@ const jaegerClient = jaeger as typeof jaeger & {
   InMemoryReporter: new () => object
   ConstSampler: new (decision: boolean) => object
   Tracer: new (service: string, reporter: object, sampler: object) => Tracer
+  ZipkinB3TextMapCodec: new (options: object) => object
 }
 
 function jaegerTracer() {
@@ -108,5 +109,24 @@ describe('tracer quirks, pinned', () => {
     assert.notEqual(tracer.extract(FORMAT_HTTP_HEADERS, {}), null)
     const { reported } = serverSpan(tracer, { traceparent: 'x' })
     assert.deepEqual(reported, [])
+  })
+
+  it('jaeger-client B3 ids lose their leading zeros, which OTel rejects; core pads them', () => {
+    const { tracer } = jaegerTracer()
+    const codec = new jaegerClient.ZipkinB3TextMapCodec({ urlEncoding: true })
+    const registrar = tracer as unknown as { registerInjector(format: string, codec: object): void }
+    registrar.registerInjector(FORMAT_HTTP_HEADERS, codec)
+    const client = createClientTracing({ tracer }, 'test')
+    let short = 0
+    for (let i = 0; i < 300; i++) {
+      const call = client.start({ method: 'GET', url: 'http://h/' })
+      assert.ok(call)
+      const raw: Record<string, string> = {}
+      tracer.inject(call.span.context(), FORMAT_HTTP_HEADERS, raw)
+      if ((raw['x-b3-spanid'] ?? '').length < 16) short++
+      assert.equal(call.headers['x-b3-spanid']?.length, 16)
+      call.finish({ statusCode: 200 })
+    }
+    assert.ok(short > 0, 'jaeger-client wrote no short span id in 300 tries')
   })
 })

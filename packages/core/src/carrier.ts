@@ -64,7 +64,7 @@ class CarrierBuilder {
 
   add(rawKey: unknown, rawValue: unknown): void {
     if (typeof rawKey !== 'string' || this.count >= CARRIER_LIMITS.headerCount) return
-    const value = headerValue(rawValue)
+    let value = headerValue(rawValue)
     if (value === undefined || value.length > CARRIER_LIMITS.valueLength) return
     const key = rawKey.toLowerCase()
     if (SKIPPED.has(key)) return
@@ -77,6 +77,7 @@ class CarrierBuilder {
       this.baggageTotal += value.length
     }
     this.total += size
+    value = padB3Id(key, value)
     const existing = Object.prototype.hasOwnProperty.call(this.carrier, key)
       ? this.carrier[key]
       : undefined
@@ -103,4 +104,22 @@ function isBaggage(key: string): boolean {
   if (key === 'baggage') return true
   for (const prefix of BAGGAGE_PREFIXES) if (key.startsWith(prefix)) return true
   return false
+}
+
+const B3_ID_LENGTHS: Readonly<Record<string, readonly number[]>> = {
+  'x-b3-traceid': [16, 32],
+  'x-b3-spanid': [16],
+  'x-b3-parentspanid': [16],
+}
+const HEX = /^[0-9a-fA-F]{1,32}$/
+
+/**
+ * A B3 id left-padded with zeros to its fixed width. jaeger-client writes ids with their leading
+ * zeros stripped, which B3 readers such as OpenTelemetry's reject: the trace would split there.
+ */
+export function padB3Id(name: string, value: string): string {
+  const widths = B3_ID_LENGTHS[name]
+  if (widths === undefined || !HEX.test(value)) return value
+  const width = widths.find((candidate) => value.length <= candidate)
+  return width === undefined ? value : value.padStart(width, '0')
 }

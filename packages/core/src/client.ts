@@ -1,4 +1,5 @@
 import type { Span, SpanOptions, Tracer } from 'opentracing'
+import { padB3Id } from './carrier.js'
 import { activeSpan } from './context.js'
 import { Policy, pathOf, type IgnoreOption, type Outcome, type TracingOptions } from './options.js'
 import { capTag, normalizeMethod, redactUrl } from './url.js'
@@ -156,7 +157,9 @@ export class ClientTracing {
             ? String(raw)
             : undefined
       const name = key.toLowerCase()
-      if (value !== undefined && isHeaderName(name) && isHeaderValue(value)) headers[name] = value
+      if (value !== undefined && isHeaderName(name) && isHeaderValue(value)) {
+        headers[name] = padB3Id(name, value)
+      }
     }
     return headers
   }

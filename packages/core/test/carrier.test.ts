@@ -96,3 +96,26 @@ describe('toCarrier', () => {
     assert.ok(large < small * 2.5 + 1_000_000, `8 KiB ${small} ns, 16 KiB ${large} ns`)
   })
 })
+
+describe('B3 ids', () => {
+  it('should restore the leading zeros jaeger-client strips, and leave anything else alone', () => {
+    assert.deepEqual(
+      toCarrier({
+        'X-B3-TraceId': 'af7651916cd43dd8448eb211c80319c',
+        'x-b3-spanid': 'baf8c584aa531ca',
+        'x-b3-parentspanid': '1',
+        'x-b3-sampled': '1',
+        'uber-trace-id': 'baf8c584aa531ca:1:0:1',
+      }),
+      {
+        'x-b3-traceid': '0af7651916cd43dd8448eb211c80319c',
+        'x-b3-spanid': '0baf8c584aa531ca',
+        'x-b3-parentspanid': '0000000000000001',
+        'x-b3-sampled': '1',
+        'uber-trace-id': 'baf8c584aa531ca:1:0:1',
+      },
+    )
+    assert.equal(toCarrier({ 'x-b3-spanid': 'not-hex' })['x-b3-spanid'], 'not-hex')
+    assert.equal(toCarrier({ 'x-b3-traceid': 'abc' })['x-b3-traceid'], '0000000000000abc')
+  })
+})
