@@ -35,7 +35,8 @@ const BAGGAGE_PREFIXES = ['uberctx-', 'ot-baggage-', 'x-instana-b-', 'baggage-']
 
 /**
  * Copies headers into a fresh plain object for a tracer's extract: lower-case names, string
- * values (repeated values joined with ", "), size-capped, credentials and prototype names left out.
+ * values (repeated values joined with ", ", a repeated traceparent dropped), size-capped,
+ * credentials and prototype names left out.
  */
 export function toCarrier(headers: HeaderSource): Record<string, string> {
   const builder = new CarrierBuilder()
@@ -52,7 +53,11 @@ export function toCarrier(headers: HeaderSource): Record<string, string> {
     const record = headers as Record<string, unknown>
     for (const key of Object.keys(record)) builder.add(key, record[key])
   }
-  return builder.carrier
+  const carrier = builder.carrier
+  // Two traceparent lines arrive joined ("a, b"). W3C Trace Context wants a new trace then; a
+  // tracer would read the first, or take a future version's ", b" for extra fields.
+  if (carrier.traceparent?.includes(',') === true) delete carrier.traceparent
+  return carrier
 }
 
 class CarrierBuilder {

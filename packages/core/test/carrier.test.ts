@@ -119,3 +119,20 @@ describe('B3 ids', () => {
     assert.equal(toCarrier({ 'x-b3-traceid': 'abc' })['x-b3-traceid'], '0000000000000abc')
   })
 })
+
+describe('a repeated traceparent', () => {
+  it('should be dropped, as W3C Trace Context restarts the trace then', () => {
+    const one = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
+    assert.deepEqual(toCarrier({ traceparent: `${one}, ${one}`, tracestate: 'a=1, b=2' }), {
+      tracestate: 'a=1, b=2',
+    })
+    assert.deepEqual(
+      toCarrier([
+        ['traceparent', one],
+        ['TraceParent', one],
+      ]),
+      {},
+    )
+    assert.deepEqual(toCarrier({ traceparent: one }), { traceparent: one })
+  })
+})
