@@ -75,7 +75,7 @@ describe('examples/kubernetes', () => {
       const deployment = deployments.get(service)
       assert.ok(deployment, `no Deployment ${service}`)
       const container = deployment.spec.template!.spec.containers[0]!
-      assert.deepEqual(container.args, [`examples/workout/src/${service}.ts`])
+      assert.deepEqual(container.args, [`examples/workout/${service}`])
       const env = new Map((container.env ?? []).map(({ name, value }) => [name, value]))
       for (const name of names) assert.ok(env.has(name), `${service} needs ${name}`)
       for (const name of tracerEnv[env.get('TRACER') ?? ''] ?? []) {

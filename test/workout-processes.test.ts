@@ -16,7 +16,8 @@ describe('the workout services as separate processes', () => {
   let receiver: RunningServer
 
   const startService = async (name: string, env: Record<string, string>): Promise<string> => {
-    const child = spawn(process.execPath, ['--import', 'tsx', `examples/workout/src/${name}.ts`], {
+    // As the README says to run it: `node examples/workout/<service>`.
+    const child = spawn(process.execPath, [`examples/workout/${name}`], {
       cwd: root,
       env: {
         ...process.env,

@@ -86,4 +86,9 @@ export async function startRunController(
   return startFastify(await runControllerApp(tracer, options), port, host)
 }
 
-if (isMain(import.meta.url)) await runService('run-controller', startRunController)
+/** Runs run-controller as its own process, configured from the environment. */
+export function main(): Promise<void> {
+  return runService('run-controller', startRunController)
+}
+
+if (isMain(import.meta.url)) await main()

@@ -47,4 +47,9 @@ export function startStorage(tracer: Tracer, port: number, host: string): Promis
   return startExpress(storageApp(tracer), port, host)
 }
 
-if (isMain(import.meta.url)) await runService('storage', startStorage)
+/** Runs storage as its own process, configured from the environment. */
+export function main(): Promise<void> {
+  return runService('storage', startStorage)
+}
+
+if (isMain(import.meta.url)) await main()

@@ -94,4 +94,9 @@ export function startWorkoutApi(
   return startExpress(workoutApiApp(tracer, urls), port, host)
 }
 
-if (isMain(import.meta.url)) await runService('workout-api', startWorkoutApi)
+/** Runs workout-api as its own process, configured from the environment. */
+export function main(): Promise<void> {
+  return runService('workout-api', startWorkoutApi)
+}
+
+if (isMain(import.meta.url)) await main()
