@@ -5,15 +5,14 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { listen, waitFor, type RunningServer } from './support/net.js'
+import { bodiesAt, startCollector, waitFor } from './support/net.js'
 import { attribute, decodeOtlp, type ReceivedSpan } from './support/otlp.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
 describe('the workout services as separate processes', () => {
-  const spans: ReceivedSpan[] = []
   const children: ChildProcess[] = []
-  let receiver: RunningServer
+  let receiver: Awaited<ReturnType<typeof startCollector>>
 
   const startService = async (name: string, env: Record<string, string>): Promise<string> => {
     // As the README says to run it: `node examples/workout/<service>`.
@@ -37,15 +36,7 @@ describe('the workout services as separate processes', () => {
   }
 
   before(async () => {
-    receiver = await listen((req, res) => {
-      let body = ''
-      req.setEncoding('utf8')
-      req.on('data', (chunk: string) => (body += chunk))
-      req.on('end', () => {
-        if (req.url === '/v1/traces') spans.push(...decodeOtlp(body))
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
-      })
-    })
+    receiver = await startCollector()
     const storage = await startService('storage', {})
     const runController = await startService('run-controller', { STORAGE_URL: storage })
     const api = await startService('workout-api', {
@@ -75,7 +66,9 @@ describe('the workout services as separate processes', () => {
   })
 
   it('should export one trace whose spans have the right parents across processes', async () => {
-    await waitFor(() => spans.length >= 12, 'the exported spans', 10_000)
+    const exported = () => bodiesAt(receiver.requests, '/v1/traces').flatMap(decodeOtlp)
+    await waitFor(() => exported().length >= 12, 'the exported spans', 10_000)
+    const spans: ReceivedSpan[] = exported()
     assert.equal(new Set(spans.map((span) => span.traceId)).size, 1)
     const byId = new Map(spans.map((span) => [span.spanId, span]))
     const parentOf = (span: ReceivedSpan) => byId.get(span.parentSpanId ?? '')

@@ -236,8 +236,9 @@ export function describeServerContract(name: string, start: StartContractApp): v
         const callers = Array.from({ length: 500 }, () => makeTraceparent())
         const responses = await Promise.all(
           callers.map((caller) =>
-            sendWithAgent(`${url}/active?delay=${Math.floor(Math.random() * 20)}`, agent, {
-              traceparent: caller.header,
+            send(`${url}/active?delay=${Math.floor(Math.random() * 20)}`, {
+              agent,
+              headers: { traceparent: caller.header },
             }),
           ),
         )
@@ -466,25 +467,6 @@ export function describeServerContract(name: string, start: StartContractApp): v
         tracer.reset()
       })
     })
-  })
-}
-
-function sendWithAgent(
-  url: string,
-  agent: http.Agent,
-  headers: Record<string, string>,
-): Promise<Received> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent, headers }, (response) => {
-        let body = ''
-        response.setEncoding('utf8')
-        response.on('data', (chunk: string) => (body += chunk))
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
-        )
-      })
-      .on('error', reject)
   })
 }
 

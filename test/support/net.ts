@@ -1,5 +1,6 @@
 import http, { type IncomingHttpHeaders, type RequestListener } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { gunzipSync } from 'node:zlib'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 /** A server listening on 127.0.0.1 on a free port. */
@@ -38,12 +39,25 @@ export interface Received {
 /** Sends one request with node:http (no tracing involved) and reads the whole response. */
 export function send(
   url: string,
-  options: { method?: string; headers?: http.OutgoingHttpHeaders; body?: string } = {},
+  options: {
+    method?: string
+    headers?: http.OutgoingHttpHeaders
+    body?: string
+    /** Default: none (a connection of its own). */
+    agent?: http.Agent
+    /** Local address to send from (127.0.0.2, say); default: the system's choice. */
+    localAddress?: string
+  } = {},
 ): Promise<Received> {
   return new Promise((resolve, reject) => {
     const request = http.request(
       url,
-      { method: options.method ?? 'GET', headers: options.headers, agent: false },
+      {
+        method: options.method ?? 'GET',
+        headers: options.headers,
+        agent: options.agent ?? false,
+        ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+      },
       (response) => {
         let body = ''
         response.setEncoding('utf8')
@@ -108,4 +122,38 @@ export function makeTraceparent(): { header: string; traceId: string; spanId: st
   const traceId = hex(16)
   const spanId = hex(8)
   return { header: `00-${traceId}-${spanId}-01`, traceId, spanId }
+}
+
+/** A request a collector received: its path and its body (gunzipped). */
+export interface Collected {
+  url: string
+  body: Buffer
+}
+
+/**
+ * A loopback backend that keeps every request it receives (a tracing agent or collector, say)
+ * and answers each with `reply(url)`; default 200 `{}`.
+ */
+export async function startCollector(
+  reply: (url: string) => { status: number; body: string } = () => ({ status: 200, body: '{}' }),
+): Promise<RunningServer & { requests: Collected[] }> {
+  const requests: Collected[] = []
+  const server = await listen((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      let body = Buffer.concat(chunks)
+      if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body)
+      const url = req.url ?? ''
+      requests.push({ url, body })
+      const { status, body: answer } = reply(url)
+      res.writeHead(status, { 'content-type': 'application/json' }).end(answer)
+    })
+  })
+  return { ...server, requests }
+}
+
+/** The bodies a collector received at `path`, as text. */
+export function bodiesAt(requests: readonly Collected[], path: string): string[] {
+  return requests.filter(({ url }) => url === path).map(({ body }) => body.toString('utf8'))
 }

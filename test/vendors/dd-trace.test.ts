@@ -5,7 +5,7 @@ import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { decodeMsgpack } from '../support/msgpack.js'
-import { listen } from '../support/net.js'
+import { startCollector } from '../support/net.js'
 import { assertScenario, type VendorSpan } from './expectations.js'
 import type { ScenarioResult } from './scenario.js'
 
@@ -45,15 +45,7 @@ function decodeTraces(body: Buffer): VendorSpan[] {
 
 describe('vendor: dd-trace', () => {
   it('should join every chain into one trace in what the agent receives', async () => {
-    const spans: VendorSpan[] = []
-    const agent = await listen((req, res) => {
-      const chunks: Buffer[] = []
-      req.on('data', (chunk: Buffer) => chunks.push(chunk))
-      req.on('end', () => {
-        if (req.url === '/v0.4/traces') spans.push(...decodeTraces(Buffer.concat(chunks)))
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"rate_by_service":{}}')
-      })
-    })
+    const agent = await startCollector(() => ({ status: 200, body: '{"rate_by_service":{}}' }))
     try {
       const child = fileURLToPath(new URL('./dd-trace-child.ts', import.meta.url))
       const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child], {
@@ -69,6 +61,9 @@ describe('vendor: dd-trace', () => {
         },
       })
       const result = JSON.parse(stdout) as ScenarioResult
+      const spans = agent.requests
+        .filter(({ url }) => url === '/v0.4/traces')
+        .flatMap(({ body }) => decodeTraces(body))
       assertScenario(spans, result, { baggage: true })
     } finally {
       await agent.close()

@@ -4,11 +4,10 @@
 // (ndjson, gzip) is decoded and checked.
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { gunzipSync } from 'node:zlib'
 import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { listen } from '../support/net.js'
+import { startCollector } from '../support/net.js'
 import { assertScenario, type VendorSpan } from './expectations.js'
 import type { ScenarioResult } from './scenario.js'
 
@@ -79,23 +78,10 @@ function decodeIntake(lines: Array<Record<string, ElasticEvent>>): VendorSpan[] 
 
 describe('vendor: the Elastic APM OpenTracing bridge', () => {
   it('should join every chain into one trace in what the APM server receives', async () => {
-    const lines: Array<Record<string, ElasticEvent>> = []
-    const server = await listen((req, res) => {
-      const chunks: Buffer[] = []
-      req.on('data', (chunk: Buffer) => chunks.push(chunk))
-      req.on('end', () => {
-        let body = Buffer.concat(chunks)
-        if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body)
-        if (req.url?.startsWith('/intake/v2/events') === true) {
-          for (const line of body.toString('utf8').split('\n')) {
-            if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, ElasticEvent>)
-          }
-          res.writeHead(202).end()
-        } else {
-          res.writeHead(200, { 'content-type': 'application/json' }).end('{"version":"8.15.0"}')
-        }
-      })
-    })
+    // Agent 4 asks the server's version first (GET /), then posts its events.
+    const server = await startCollector((url) =>
+      url === '/' ? { status: 200, body: '{"version":"8.15.0"}' } : { status: 202, body: '' },
+    )
     try {
       const child = fileURLToPath(new URL('./elastic-child.ts', import.meta.url))
       const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child], {
@@ -103,6 +89,11 @@ describe('vendor: the Elastic APM OpenTracing bridge', () => {
         env: { ...process.env, ELASTIC_APM_SERVER_URL: server.url },
       })
       const result = JSON.parse(stdout) as ScenarioResult
+      const lines = server.requests
+        .filter(({ url }) => url.startsWith('/intake/v2/events'))
+        .flatMap(({ body }) => body.toString('utf8').split('\n'))
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line) as Record<string, ElasticEvent>)
       assertScenario(decodeIntake(lines), result, {
         baggage: false,
         serviceNames: false,

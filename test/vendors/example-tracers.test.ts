@@ -2,34 +2,15 @@
 // variables, and its spans reach a backend on loopback.
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { gunzipSync } from 'node:zlib'
 import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { tracerFromEnv } from '@tracehop/example-tracers'
 import { RecordingTracer } from '@tracehop/testing'
 import { decodeMsgpack } from '../support/msgpack.js'
-import { listen, waitFor, type RunningServer } from '../support/net.js'
+import { bodiesAt, startCollector, waitFor } from '../support/net.js'
 import { decodeOtlp } from '../support/otlp.js'
 import { decodeBatch, startUdpAgent, thrift } from './jaeger-backend.js'
-
-/** A loopback HTTP backend keeping each request body (gunzipped). */
-async function backend(): Promise<
-  RunningServer & { bodies: Array<{ url: string; body: Buffer }> }
-> {
-  const bodies: Array<{ url: string; body: Buffer }> = []
-  const server = await listen((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('end', () => {
-      let body = Buffer.concat(chunks)
-      if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body)
-      bodies.push({ url: req.url ?? '', body })
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
-    })
-  })
-  return { ...server, bodies }
-}
 
 async function recordOne(env: NodeJS.ProcessEnv): Promise<void> {
   const handle = tracerFromEnv('example-service', env)
@@ -39,12 +20,10 @@ async function recordOne(env: NodeJS.ProcessEnv): Promise<void> {
 
 describe('examples/tracers: one module per vendor, configured from the environment', () => {
   it('otlp: OTEL_EXPORTER_OTLP_ENDPOINT', async () => {
-    const receiver = await backend()
+    const receiver = await startCollector()
     try {
       await recordOne({ TRACER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url })
-      const spans = receiver.bodies
-        .filter(({ url }) => url === '/v1/traces')
-        .flatMap(({ body }) => decodeOtlp(body.toString('utf8')))
+      const spans = bodiesAt(receiver.requests, '/v1/traces').flatMap(decodeOtlp)
       assert.deepEqual(
         spans.map((span) => [span.service, span.name]),
         [['example-service', 'GET /from-env']],
@@ -55,11 +34,11 @@ describe('examples/tracers: one module per vendor, configured from the environme
   })
 
   it('jaeger: JAEGER_ENDPOINT (HTTP collector)', async () => {
-    const collector = await backend()
+    const collector = await startCollector()
     try {
       await recordOne({ TRACER: 'jaeger', JAEGER_ENDPOINT: `${collector.url}/api/traces` })
       const model = thrift('jaeger-idl/thrift/jaeger.thrift')
-      const spans = collector.bodies.flatMap(({ body }) =>
+      const spans = collector.requests.flatMap(({ body }) =>
         decodeBatch(model.Batch.rw.readFrom(body, 0).value),
       )
       assert.deepEqual(
@@ -87,7 +66,7 @@ describe('examples/tracers: one module per vendor, configured from the environme
   })
 
   it('lightstep: LS_ACCESS_TOKEN and LS_COLLECTOR_*', async () => {
-    const collector = await backend()
+    const collector = await startCollector()
     try {
       await recordOne({
         TRACER: 'lightstep',
@@ -96,15 +75,13 @@ describe('examples/tracers: one module per vendor, configured from the environme
         LS_COLLECTOR_PORT: String(collector.port),
         LS_COLLECTOR_ENCRYPTION: 'none',
       })
-      const reports = collector.bodies
-        .filter(({ url }) => url === '/api/v0/reports')
-        .map(
-          ({ body }) =>
-            JSON.parse(body.toString('utf8')) as {
-              runtime: { group_name: string }
-              span_records?: Array<{ span_name: string }> | null
-            },
-        )
+      const reports = bodiesAt(collector.requests, '/api/v0/reports').map(
+        (body) =>
+          JSON.parse(body) as {
+            runtime: { group_name: string }
+            span_records?: Array<{ span_name: string }> | null
+          },
+      )
       const names = reports.flatMap((report) =>
         (report.span_records ?? []).map((span) => [report.runtime.group_name, span.span_name]),
       )
@@ -115,7 +92,7 @@ describe('examples/tracers: one module per vendor, configured from the environme
   })
 
   it('datadog: DD_TRACE_AGENT_URL (in a process of its own: dd-trace is a singleton)', async () => {
-    const agent = await backend()
+    const agent = await startCollector()
     try {
       const child = fileURLToPath(new URL('./datadog-example-child.ts', import.meta.url))
       await promisify(execFile)(process.execPath, ['--import', 'tsx', child], {
@@ -129,7 +106,7 @@ describe('examples/tracers: one module per vendor, configured from the environme
           DD_REMOTE_CONFIGURATION_ENABLED: 'false',
         },
       })
-      const spans = agent.bodies
+      const spans = agent.requests
         .filter(({ url }) => url === '/v0.4/traces')
         .flatMap(({ body }) =>
           (decodeMsgpack(body) as Array<Array<{ service: string; name: string }>>).flat(),

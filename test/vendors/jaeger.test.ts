@@ -2,8 +2,8 @@
 // collector on loopback, and are decoded with the Thrift IDL the client ships.
 import { describe, it } from 'node:test'
 import jaeger, { type JaegerTracer } from 'jaeger-client'
-import { listen } from '../support/net.js'
-import { assertScenario, type VendorSpan } from './expectations.js'
+import { startCollector } from '../support/net.js'
+import { assertScenario } from './expectations.js'
 import { decodeBatch, startUdpAgent, thrift } from './jaeger-backend.js'
 import { runScenario, type ServiceName } from './scenario.js'
 
@@ -46,19 +46,12 @@ describe('vendor: jaeger-client', () => {
 
   it('should report the same to an HTTP collector', async () => {
     const model = thrift('jaeger-idl/thrift/jaeger.thrift')
-    const spans: VendorSpan[] = []
-    const collector = await listen((req, res) => {
-      const chunks: Buffer[] = []
-      req.on('data', (chunk: Buffer) => chunks.push(chunk))
-      req.on('end', () => {
-        const decoded = model.Batch.rw.readFrom(Buffer.concat(chunks), 0)
-        if (decoded.err === null && req.url === '/api/traces')
-          spans.push(...decodeBatch(decoded.value))
-        res.writeHead(202).end()
-      })
-    })
+    const collector = await startCollector(() => ({ status: 202, body: '' }))
     try {
       const result = await runWith(() => ({ collectorEndpoint: `${collector.url}/api/traces` }))
+      const spans = collector.requests
+        .filter(({ url }) => url === '/api/traces')
+        .flatMap(({ body }) => decodeBatch(model.Batch.rw.readFrom(body, 0).value))
       assertScenario(spans, result, { baggage: true })
     } finally {
       await collector.close()

@@ -1,10 +1,9 @@
 // lightstep-tracer: `ot-tracer-*` and `ot-baggage-*` headers; its reports (the JSON transport,
 // gzip) reach a collector on loopback and are decoded.
-import { gunzipSync } from 'node:zlib'
 import { describe, it } from 'node:test'
 import { createRequire } from 'node:module'
 import type { Tracer } from 'opentracing'
-import { listen } from '../support/net.js'
+import { bodiesAt, startCollector } from '../support/net.js'
 import { assertScenario, type VendorSpan } from './expectations.js'
 import { runScenario, type ServiceName } from './scenario.js'
 
@@ -59,19 +58,7 @@ function decodeReport(report: Report): VendorSpan[] {
 
 describe('vendor: lightstep-tracer', () => {
   it('should join every chain into one trace in the reports a collector receives', async () => {
-    const spans: VendorSpan[] = []
-    const collector = await listen((req, res) => {
-      const chunks: Buffer[] = []
-      req.on('data', (chunk: Buffer) => chunks.push(chunk))
-      req.on('end', () => {
-        let body = Buffer.concat(chunks)
-        if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body)
-        if (req.url === '/api/v0/reports') {
-          spans.push(...decodeReport(JSON.parse(body.toString('utf8')) as Report))
-        }
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
-      })
-    })
+    const collector = await startCollector()
     const tracers = new Map<ServiceName, InstanceType<typeof lightstep.Tracer>>()
     try {
       const result = await runScenario((service) => {
@@ -93,6 +80,9 @@ describe('vendor: lightstep-tracer', () => {
       for (const tracer of tracers.values()) {
         await new Promise<void>((resolve) => tracer.flush(() => resolve()))
       }
+      const spans = bodiesAt(collector.requests, '/api/v0/reports').flatMap((body) =>
+        decodeReport(JSON.parse(body) as Report),
+      )
       assertScenario(spans, result, { baggage: true })
     } finally {
       await collector.close()

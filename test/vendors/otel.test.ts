@@ -19,8 +19,8 @@ import {
 } from '@opentelemetry/sdk-trace-base'
 import { TracerShim } from '@opentelemetry/shim-opentracing'
 import type { TextMapPropagator } from '@opentelemetry/api'
-import { listen } from '../support/net.js'
-import { decodeOtlp, type ReceivedSpan } from '../support/otlp.js'
+import { bodiesAt, startCollector } from '../support/net.js'
+import { decodeOtlp } from '../support/otlp.js'
 import { assertScenario, type VendorSpan } from './expectations.js'
 import { fromOtlp, fromReadable } from './otel-backend.js'
 import { runScenario, type ServiceName } from './scenario.js'
@@ -88,21 +88,13 @@ describe('vendor: the OpenTelemetry SDK through its OpenTracing shim', () => {
   }
 
   it('should send the same over OTLP/HTTP to a receiver', async () => {
-    const received: ReceivedSpan[] = []
-    const receiver = await listen((req, res) => {
-      let body = ''
-      req.setEncoding('utf8')
-      req.on('data', (chunk: string) => (body += chunk))
-      req.on('end', () => {
-        if (req.url === '/v1/traces') received.push(...decodeOtlp(body))
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
-      })
-    })
+    const receiver = await startCollector()
     try {
       const result = await runWith(
         propagators['W3C traceparent + baggage']!,
         () => new OTLPTraceExporter({ url: `${receiver.url}/v1/traces` }),
       )
+      const received = bodiesAt(receiver.requests, '/v1/traces').flatMap(decodeOtlp)
       assertScenario(received.map(fromOtlp), result, { baggage: true })
     } finally {
       await receiver.close()
