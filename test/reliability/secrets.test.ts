@@ -70,7 +70,9 @@ describe('T8: secrets never reach a tag, a log or a name', () => {
         app.get('/in', (_req, res, next) => {
           handler().then((body) => res.json(body), next)
         })
-        ;({ url, close } = await listen(app))
+        const server = await listen(app)
+        url = server.url
+        close = () => server.close()
       } else {
         const app = fastify({ forceCloseConnections: true })
         await app.register(tracingPlugin, { tracer, traceResponseHeader: true })
