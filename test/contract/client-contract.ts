@@ -6,6 +6,7 @@ import { withSpan, type ClientTracingOptions } from '@tracehop/core'
 import { RecordingTracer, assertFinishedOnce, parseTraceParent } from '@tracehop/testing'
 import { closedPortUrl, useEchoServer, type Echo } from '../support/echo-server.js'
 import { FaultyTracer, type FaultPoint } from '../support/faulty-tracer.js'
+import { finishedSpans } from '../support/net.js'
 
 /** One request as the contract makes it. */
 export interface ContractRequest {
@@ -105,7 +106,7 @@ export function describeClientContract(component: string, create: CreateContract
 
     it('should record a timeout distinctly', async () => {
       await assert.rejects(client.send(`${echo.url}/slow`, { timeoutMs: 50 }))
-      const [span] = await waitForSpans(tracer, 1)
+      const [span] = await finishedSpans(tracer)
       assert.equal(span?.tags['http.timeout'], true)
       assert.equal(span?.tags.error, true)
     })
@@ -115,7 +116,7 @@ export function describeClientContract(component: string, create: CreateContract
       const pending = client.send(`${echo.url}/slow`, { signal: controller.signal })
       setTimeout(() => controller.abort(), 20)
       await assert.rejects(pending)
-      const [span] = await waitForSpans(tracer, 1)
+      const [span] = await finishedSpans(tracer)
       assert.equal(span?.tags['http.aborted'], true)
       assert.equal(span?.tags.error, undefined)
     })
@@ -165,12 +166,4 @@ export function describeClientContract(component: string, create: CreateContract
       }
     })
   })
-}
-
-async function waitForSpans(tracer: RecordingTracer, count: number) {
-  const deadline = Date.now() + 2000
-  while (tracer.finishedSpans().length < count && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-  return tracer.finishedSpans()
 }

@@ -23,6 +23,7 @@ import {
   abortAfterFirstChunk,
   makeTraceparent,
   send,
+  finishedSpans,
   waitFor,
   type Received,
   type RunningServer,
@@ -41,12 +42,8 @@ export function describeServerContract(name: string, start: StartContractApp): v
       server = await start({ tracer, ...options })
       return server
     }
-    const spansAfter = async (count: number): Promise<RecordingSpan[]> => {
-      await waitFor(() => tracer.finishedSpans().length >= count, `${count} finished span(s)`)
-      return tracer.finishedSpans()
-    }
     const onlySpan = async (): Promise<RecordingSpan> => {
-      const spans = await spansAfter(1)
+      const spans = await finishedSpans(tracer, 1)
       assert.equal(spans.length, 1)
       return spans[0] as RecordingSpan
     }
@@ -123,7 +120,7 @@ export function describeServerContract(name: string, start: StartContractApp): v
           assert.equal(response.status, expected.status)
           assert.equal(response.body, expected.body)
         }
-        const spans = await spansAfter(malformed.length)
+        const spans = await finishedSpans(tracer, malformed.length)
         for (const span of spans) assert.equal(span.parentId, undefined)
       })
     })
@@ -150,7 +147,7 @@ export function describeServerContract(name: string, start: StartContractApp): v
       it('should never put raw ids or query strings in names', async () => {
         const { url } = await run()
         for (let i = 0; i < 20; i++) await send(`${url}/users/${i}?token=${i}`)
-        const names = new Set((await spansAfter(20)).map((span) => span.operationName))
+        const names = new Set((await finishedSpans(tracer, 20)).map((span) => span.operationName))
         assert.deepEqual([...names], ['GET /users/:id'])
       })
     })
@@ -243,7 +240,7 @@ export function describeServerContract(name: string, start: StartContractApp): v
           ),
         )
         agent.destroy()
-        const spans = await spansAfter(500)
+        const spans = await finishedSpans(tracer, 500)
         const byParent = new Map(spans.map((span) => [span.parentId, span]))
         let mismatches = 0
         responses.forEach((response, i) => {

@@ -1,6 +1,7 @@
 import http, { type IncomingHttpHeaders, type RequestListener } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { gunzipSync } from 'node:zlib'
+import type { RecordingSpan, RecordingTracer } from '@tracehop/testing'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 /** A server listening on 127.0.0.1 on a free port. */
@@ -80,6 +81,20 @@ export async function waitFor(check: () => boolean, what: string, timeoutMs = 30
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await sleep(5)
   }
+}
+
+/** The tracer's finished spans, once there are at least `count` (fails after `timeoutMs`). */
+export async function finishedSpans(
+  tracer: RecordingTracer,
+  count = 1,
+  timeoutMs = 3000,
+): Promise<RecordingSpan[]> {
+  await waitFor(
+    () => tracer.finishedSpans().length >= count,
+    `${count} finished span(s)`,
+    timeoutMs,
+  )
+  return tracer.finishedSpans()
 }
 
 /** Sends a request and destroys the socket once the response headers (and a first chunk) arrive. */

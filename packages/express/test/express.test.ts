@@ -3,11 +3,18 @@ import http from 'node:http'
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import { activeSpan, traceIds } from '@tracehop/core'
 import { tracingErrorHandler, tracingMiddleware } from '@tracehop/express'
-import { RecordingTracer, assertFinishedOnce, type RecordingSpan } from '@tracehop/testing'
+import { RecordingTracer, assertFinishedOnce } from '@tracehop/testing'
 import express5, { type NextFunction, type Request, type Response } from 'express'
 import express4 from 'express4'
 import { Tracer, initGlobalTracer } from 'opentracing'
-import { abortAfter, listen, send, waitFor, type RunningServer } from '../../../test/support/net.js'
+import {
+  abortAfter,
+  finishedSpans,
+  listen,
+  send,
+  waitFor,
+  type RunningServer,
+} from '../../../test/support/net.js'
 import type { ExpressModule } from './contract-app.js'
 
 const majors: Array<[string, ExpressModule]> = [
@@ -23,10 +30,7 @@ for (const [label, express] of majors) {
       server = await listen(app)
       return server.url
     }
-    const finished = async (count = 1): Promise<RecordingSpan[]> => {
-      await waitFor(() => tracer.finishedSpans().length >= count, `${count} span(s)`)
-      return tracer.finishedSpans()
-    }
+    const finished = (count = 1) => finishedSpans(tracer, count)
 
     beforeEach(() => {
       tracer = new RecordingTracer()

@@ -4,10 +4,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import { activeSpan } from '@tracehop/core'
 import defaultExport, { tracingPlugin } from '@tracehop/fastify'
-import { RecordingTracer, assertFinishedOnce, type RecordingSpan } from '@tracehop/testing'
+import { RecordingTracer, assertFinishedOnce } from '@tracehop/testing'
 import fastify5, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fastify4 from 'fastify4'
-import { abortAfter, send, waitFor, type RunningServer } from '../../../test/support/net.js'
+import { abortAfter, finishedSpans, send, type RunningServer } from '../../../test/support/net.js'
 import { listenFastify, type FastifyModule } from './contract-app.js'
 
 const majors: Array<[string, FastifyModule]> = [
@@ -28,10 +28,7 @@ for (const [label, fastify] of majors) {
       server = await listenFastify(app)
       return server.url
     }
-    const finished = async (count = 1): Promise<RecordingSpan[]> => {
-      await waitFor(() => tracer.finishedSpans().length >= count, `${count} span(s)`)
-      return tracer.finishedSpans()
-    }
+    const finished = (count = 1) => finishedSpans(tracer, count)
 
     beforeEach(() => {
       tracer = new RecordingTracer()
