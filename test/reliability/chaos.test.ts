@@ -15,7 +15,7 @@ import axios, { type AxiosInstance } from 'axios'
 import express, { type NextFunction, type Request, type Response } from 'express'
 import fastify from 'fastify'
 import type { Tracer } from 'opentracing'
-import { listen, type RunningServer } from '../support/net.js'
+import { listen, pooled, type RunningServer } from '../support/net.js'
 import { CHAOS_POINTS, ChaosTracer } from './chaos-tracer.js'
 
 const keepAlive = new Agent({ keepAlive: true })
@@ -79,18 +79,11 @@ async function startApp(framework: Framework, tracer: Tracer | undefined, backen
   return { url: `http://127.0.0.1:${port}`, port, close: () => app.close() }
 }
 
-async function sendAll(url: string): Promise<string[]> {
-  const results: string[] = new Array<string>(REQUESTS_PER_RUN)
-  let next = 0
-  const worker = async () => {
-    while (next < REQUESTS_PER_RUN) {
-      const n = next++
-      const response = await fetch(`${url}/work/${n}`)
-      results[n] = `${response.status} ${await response.text()}`
-    }
-  }
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker))
-  return results
+function sendAll(url: string): Promise<string[]> {
+  return pooled(REQUESTS_PER_RUN, CONCURRENCY, async (n) => {
+    const response = await fetch(`${url}/work/${n}`)
+    return `${response.status} ${await response.text()}`
+  })
 }
 
 describe('T2: a chaos tracer changes nothing the app answers', () => {

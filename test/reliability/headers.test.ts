@@ -18,7 +18,7 @@ import express from 'express'
 import fastify from 'fastify'
 import fc from 'fast-check'
 import { useEchoServer } from '../support/echo-server.js'
-import { listen, type RunningServer } from '../support/net.js'
+import { listen, pooled, type RunningServer } from '../support/net.js'
 import { buildCorpus, expectedParent, type HeaderCase } from './corpus.js'
 
 const GENERATED_CASES = Number(process.env.T1_CASES ?? 10_000)
@@ -86,20 +86,6 @@ function rawRequest(port: number, id: string, lines: Array<[string, string]>): P
   })
 }
 
-async function pooled<T>(count: number, run: (i: number) => Promise<T>): Promise<T[]> {
-  const results = new Array<T>(count)
-  let next = 0
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < count) {
-        const i = next++
-        results[i] = await run(i)
-      }
-    }),
-  )
-  return results
-}
-
 const headerName = fc.oneof(
   fc.constantFrom(
     'traceparent',
@@ -154,14 +140,14 @@ describe('T1: malformed and hostile propagation headers', () => {
     ] as const) {
       it(`${framework} (with axios and fetch): ${set} (${cases.length})`, async () => {
         const plain = await startApp(framework, undefined, () => echo.url)
-        const expected = await pooled(cases.length, (i) =>
+        const expected = await pooled(cases.length, CONCURRENCY, (i) =>
           rawRequest(plain.port, String(i), cases[i]!.lines),
         )
         await plain.close()
         const tracer = new RecordingTracer()
         echo.received.length = 0
         const traced: RunningServer = await startApp(framework, tracer, () => echo.url)
-        const actual = await pooled(cases.length, (i) =>
+        const actual = await pooled(cases.length, CONCURRENCY, (i) =>
           rawRequest(traced.port, String(i), cases[i]!.lines),
         )
         await traced.close()

@@ -172,3 +172,22 @@ export async function startCollector(
 export function bodiesAt(requests: readonly Collected[], path: string): string[] {
   return requests.filter(({ url }) => url === path).map(({ body }) => body.toString('utf8'))
 }
+
+/** Runs `run(0)` … `run(count - 1)`, at most `concurrency` at a time; results in index order. */
+export async function pooled<T>(
+  count: number,
+  concurrency: number,
+  run: (index: number) => Promise<T>,
+): Promise<T[]> {
+  const results = new Array<T>(count)
+  let next = 0
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) {
+        const index = next++
+        results[index] = await run(index)
+      }
+    }),
+  )
+  return results
+}
