@@ -26,7 +26,10 @@ export function tracedFetch(
   options: FetchTracingOptions = {},
 ): Fetch {
   const tracing = createClientTracing(options, 'fetch')
-  return async function tracehopFetch(input: FetchInput, init?: FetchInit): Promise<Response> {
+  const traced = async function tracehopFetch(
+    input: FetchInput,
+    init?: FetchInit,
+  ): Promise<Response> {
     const request = isRequest(input) ? input : undefined
     const url = typeof input === 'string' ? input : 'href' in input ? input.href : input.url
     const method = init?.method ?? request?.method ?? 'GET'
@@ -47,6 +50,10 @@ export function tracedFetch(
     call.finish({ statusCode: response.status })
     return response
   }
+  // It stands in for fetchImpl, so it keeps its `length` and `name` (fetch's are 1 and 'fetch').
+  Object.defineProperty(traced, 'length', { value: fetchImpl.length })
+  Object.defineProperty(traced, 'name', { value: fetchImpl.name })
+  return traced
 }
 
 // The request's own headers, then init's (fetch lets init replace them all), then the trace
