@@ -7,7 +7,8 @@ const SERVER = fileURLToPath(new URL('../servers/server.cjs', import.meta.url))
 export const SERVER_CORE = 0
 export const LOAD_CORE = 1
 
-async function startServer(variant, context, nodeArgs = []) {
+/** A fresh server child for `variant`, listening; `url` is its benchmark route. */
+export async function startServer(variant, context, nodeArgs = []) {
   const server = startNode(SERVER, {
     core: SERVER_CORE,
     nodeArgs,
@@ -21,7 +22,8 @@ async function startServer(variant, context, nodeArgs = []) {
   return { server, url: `http://127.0.0.1:${port}/users/42` }
 }
 
-function load(context, url, amount) {
+/** Runs the load generator against `url`: for `context.duration` s, or `amount` requests. */
+export function load(context, url, amount) {
   const size = amount === undefined ? { duration: context.duration } : { amount }
   return context.load.ask({ type: 'run', url, connections: context.connections, ...size }, 'result')
 }

@@ -58,6 +58,9 @@ async function main() {
         rss,
         spans: spans === null ? null : spans - startSpans,
       })
+    } else if (message.type === 'exit') {
+      // A normal exit, so --cpu-prof writes its profile.
+      process.exit(0)
     } else if (message.type === 'gc') {
       globalThis.gc()
       globalThis.gc()
