@@ -49,4 +49,12 @@ export default tseslint.config(
       },
     },
   },
+  {
+    // The benchmark's servers are CommonJS so OpenTelemetry's require hooks can patch them.
+    files: ['bench/**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { process: 'readonly', console: 'readonly', setInterval: 'readonly' },
+    },
+  },
 )

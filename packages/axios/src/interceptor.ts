@@ -115,12 +115,37 @@ function describeFailure(axiosError: Partial<AxiosError> | null, error: unknown)
 }
 
 function fullUrl(instance: AxiosInstance, config: InternalAxiosRequestConfig): string | undefined {
+  const plain = plainUrl(config)
+  if (plain !== undefined) return plain
   try {
     return instance.getUri(config)
   } catch {
     return undefined
   }
 }
+
+const HTTP_URL = /^https?:\/\//i
+
+// getUri() merges the config with the instance defaults again (tens of µs per call), but the
+// config an interceptor sees is merged already. Without params, axios's URL is the request URL,
+// joined to baseURL when relative (its buildFullPath and combineURLs): computed here for the
+// plain shapes (an http(s) URL, or a path under an http(s) baseURL); getUri() decides the rest.
+function plainUrl(config: InternalAxiosRequestConfig): string | undefined {
+  const { url, baseURL } = config
+  if (config.params || (url !== undefined && typeof url !== 'string')) return undefined
+  const absolute = url !== undefined && HTTP_URL.test(url)
+  if (absolute && (!baseURL || config.allowAbsoluteUrls !== false)) return url
+  if (url !== undefined && !absolute && !url.startsWith('/')) return undefined
+  if (typeof baseURL !== 'string' || !HTTP_URL.test(baseURL)) return undefined
+  if (!url) return baseURL
+  let end = baseURL.length
+  while (end > 0 && baseURL.charCodeAt(end - 1) === SLASH) end--
+  let start = 0
+  while (start < url.length && url.charCodeAt(start) === SLASH) start++
+  return `${baseURL.slice(0, end)}/${url.slice(start)}`
+}
+
+const SLASH = 47
 
 // getUri() costs tens of µs: computed again only when a later interceptor changed its inputs.
 function finalUrl(

@@ -23,8 +23,11 @@ export class OpenCalls {
 
   /** The open call whose trace headers `read` returns, if any. */
   find(read: (name: string) => string | undefined): ClientSpan | undefined {
-    if (this.names === undefined || this.byHeaders.size === 0) return undefined
-    const key = this.names.map((name) => read(name) ?? '').join('\n')
+    const names = this.names
+    if (names === undefined || this.byHeaders.size === 0) return undefined
+    // A first attempt (the usual case) carries none of the trace headers yet.
+    if (names.every((name) => read(name) === undefined)) return undefined
+    const key = names.map((name) => read(name) ?? '').join('\n')
     return this.byHeaders.get(key)?.call
   }
 

@@ -47,15 +47,9 @@ export function tracingMiddleware(options: ExpressTracingOptions = {}): RequestH
     ;(req as TracedRequest)[SERVER_SPAN] = handle
     req.span = handle.span
     // 'close' fires once per response, after 'finish' when it completed and alone when the
-    // client went away; one listener covers both without double finishing.
-    res.once('close', () => {
-      const completed = res.writableFinished
-      handle.finish({
-        statusCode: completed || res.headersSent ? res.statusCode : undefined,
-        route: safeRoute(req),
-        aborted: !completed,
-      })
-    })
+    // client went away; one listener covers both without double finishing. One shared function,
+    // not a closure per request: it finds the request through `res.req`.
+    res.on('close', finishOnClose)
     const header = handle.responseHeader
     if (header !== undefined && !res.headersSent) res.setHeader(header[0], header[1])
     handle.run(next)
@@ -76,6 +70,18 @@ export function tracingErrorHandler(): ErrorRequestHandler {
     ;(req as TracedRequest)[SERVER_SPAN]?.recordError(err)
     next(err)
   }
+}
+
+function finishOnClose(this: Response): void {
+  const req = this.req as TracedRequest | undefined
+  const handle = req?.[SERVER_SPAN]
+  if (req === undefined || handle === undefined) return
+  const completed = this.writableFinished
+  handle.finish({
+    statusCode: completed || this.headersSent ? this.statusCode : undefined,
+    route: safeRoute(req),
+    aborted: !completed,
+  })
 }
 
 function safeRoute(req: Request): string | undefined {

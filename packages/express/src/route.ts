@@ -56,12 +56,15 @@ function appScope(
   }
   const prefix = mountPatterns.join('')
   const consumed = prefix === '' ? 0 : prefix.split('/').length - 1
+  // The top-level app (the usual case) consumes nothing: the path is the rest as it is.
   const rest =
-    '/' +
-    path
-      .split('/')
-      .slice(consumed + 1)
-      .join('/')
+    consumed === 0 && path.startsWith('/')
+      ? path
+      : '/' +
+        path
+          .split('/')
+          .slice(consumed + 1)
+          .join('/')
   return { prefix, stack: routerStack(app), rest }
 }
 

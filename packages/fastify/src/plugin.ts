@@ -1,4 +1,9 @@
-import { createServerTracing, type ServerSpan, type ServerTracingOptions } from '@tracehop/core'
+import {
+  activeSpan,
+  createServerTracing,
+  type ServerSpan,
+  type ServerTracingOptions,
+} from '@tracehop/core'
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Span } from 'opentracing'
@@ -48,15 +53,17 @@ function tracingPluginCallback(
     }
     // The safety net for replies that skip onResponse (hijacked, destroyed): 'close' fires once
     // for every response; after onResponse it finds the span already finished.
-    reply.raw.once('close', () => finishSpan(request, reply, !reply.raw.writableFinished))
+    // on(), not once(): once() binds a wrapper per request, and a second call finds the span
+    // finished anyway.
+    reply.raw.on('close', () => finishSpan(request, reply, !reply.raw.writableFinished))
     handle.run(next)
   })
 
   // Fastify resumes after reading a body from the socket's own async context, so the span is
-  // made active again once the body is parsed.
+  // made active again once the body is parsed; only then (a GET has no body to lose it to).
   fastify.addHook('preValidation', function tracehopReenterSpan(request, _reply, next) {
     const handle = (request as TracedRequest)[SERVER_SPAN]
-    if (handle === null) next()
+    if (handle === null || activeSpan() === handle.span) next()
     else handle.run(next)
   })
 

@@ -1,0 +1,110 @@
+// The targets of issue 8, each checked against this run's figures: PASS, FAIL, or SKIP when a
+// variant it needs was not measured (--only). Decided before any run: CPU µs/request deltas are
+// paired per round (variant minus its baseline in the same round), throughput ratios are the
+// median of per-round ratios, so machine drift between rounds cancels out.
+import { pairedThroughputRatio } from './stats.mjs'
+
+const MEMORY_LIMIT_MB = 5
+const fmt = (value, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a')
+const signed = (value) => `${value >= 0 ? '+' : ''}${fmt(value)}`
+
+function check(label, needed, rows, decide) {
+  if (needed.some((name) => rows.get(name) === undefined)) {
+    return { label, verdict: 'SKIP', detail: `needs ${needed.join(', ')}` }
+  }
+  const { pass, detail } = decide(...needed.map((name) => rows.get(name)))
+  return { label, verdict: pass ? 'PASS' : 'FAIL', detail }
+}
+
+function noopTargets(framework, minRatio, rows) {
+  const label = `1. no-op tracer, ${framework}`
+  return [
+    check(
+      `${label}: CPU <= ALS floor + 5 µs`,
+      [`${framework}-tracehop-noop`, `${framework}-als`],
+      rows,
+      (th, als) => ({
+        pass: th.pairedCpuDelta <= als.pairedCpuDelta + 5,
+        detail: `tracehop ${signed(th.pairedCpuDelta)} µs/req, ALS floor ${signed(als.pairedCpuDelta)} µs/req (limit ${signed(als.pairedCpuDelta + 5)})`,
+      }),
+    ),
+    check(
+      `${label}: throughput ratio >= ${minRatio}`,
+      [`${framework}-tracehop-noop`],
+      rows,
+      (th) => ({
+        pass: th.pairedRatio >= minRatio,
+        detail: `paired ratio ${fmt(th.pairedRatio, 3)} (ratio of medians ${fmt(th.ratio, 3)}, CPU-implied ${fmt(th.cpuImpliedRatio, 3)})`,
+      }),
+    ),
+  ]
+}
+
+function fasterThan(label, a, b, minRatio, rows, rounds) {
+  return check(label, [a, b], rows, (ra, rb) => {
+    const ratio = pairedThroughputRatio(rounds.get(a), rounds.get(b))
+    return {
+      pass: ratio >= minRatio,
+      detail: `${a} / ${b} throughput, paired: ${fmt(ratio, 2)}x (limit ${minRatio}x); CPU ${fmt(ra.cpuUs)} vs ${fmt(rb.cpuUs)} µs/req (CPU-implied ${fmt(rb.cpuUs / ra.cpuUs, 2)}x)`,
+    }
+  })
+}
+
+function clientTarget(client, rows) {
+  const [th, otel] = [`express-${client}-tracehop`, `express-${client}-otel`]
+  return check(
+    `4. client, ${client}: tracehop costs less CPU than OTel`,
+    [th, otel],
+    rows,
+    (a, b) => ({
+      pass: a.pairedCpuDelta < b.pairedCpuDelta,
+      detail: `per call over bare: tracehop ${signed(a.pairedCpuDelta)} µs, OTel ${signed(b.pairedCpuDelta)} µs`,
+    }),
+  )
+}
+
+/** Every target, in issue order. `rows`: summaries by name; `rounds`: raw records by name. */
+export function evaluateTargets(rows, rounds, memory) {
+  const results = [
+    ...noopTargets('express', 0.93, rows),
+    ...noopTargets('fastify', 0.85, rows),
+    ...noopTargets('express4', 0.93, rows),
+    ...noopTargets('fastify4', 0.85, rows),
+    check(
+      '2. jaeger-client: tracehop at least as fast as express-opentracing',
+      ['express-tracehop-jaeger', 'express-eot-jaeger'],
+      rows,
+      (th, eot) => ({
+        pass: th.cpuUs <= eot.cpuUs,
+        detail: `CPU ${fmt(th.cpuUs)} vs ${fmt(eot.cpuUs)} µs/req; throughput, paired: ${fmt(pairedThroughputRatio(rounds.get('express-tracehop-jaeger'), rounds.get('express-eot-jaeger')), 3)}x`,
+      }),
+    ),
+    fasterThan(
+      '3. OTel SDK, Express: tracehop+shim >= 1.3x OTel auto-instrumentation',
+      'express-tracehop-otelshim',
+      'express-otel-auto',
+      1.3,
+      rows,
+      rounds,
+    ),
+    fasterThan(
+      '3. OTel SDK, Fastify: tracehop+shim >= 2x @fastify/otel',
+      'fastify-tracehop-otelshim',
+      'fastify-otel',
+      2,
+      rows,
+      rounds,
+    ),
+    clientTarget('axios', rows),
+    clientTarget('fetch', rows),
+  ]
+  for (const run of memory) {
+    const growth = run.heapLateMb - run.heapEarlyMb
+    results.push({
+      label: `5. memory, ${run.name}: heap growth < ${MEMORY_LIMIT_MB} MB from ${run.first / 1000}k to ${run.total / 1000}k requests`,
+      verdict: growth < MEMORY_LIMIT_MB && run.failed === 0 ? 'PASS' : 'FAIL',
+      detail: `${fmt(run.heapEarlyMb)} MB -> ${fmt(run.heapLateMb)} MB (${signed(growth)} MB), ${run.failed} failed requests`,
+    })
+  }
+  return results
+}

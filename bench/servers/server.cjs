@@ -1,0 +1,76 @@
+'use strict'
+// One benchmark server, run as a child process: the variant comes in BENCH_VARIANT (JSON), the
+// parent drives it over IPC: 'start' and 'stop' bracket the measured load with process.cpuUsage(),
+// 'gc' reports the heap after a full collection (needs --expose-gc).
+const spec = JSON.parse(process.env.BENCH_VARIANT)
+const udpPort = Number(process.env.BENCH_UDP_PORT)
+
+// OpenTelemetry auto-instrumentation patches modules as they load: set it up before anything.
+function setUpOtel() {
+  const { otelAutoInstrumentation } = require('./otel.cjs')
+  if (spec.integration === 'otel-auto') {
+    const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http')
+    const { ExpressInstrumentation } = require('@opentelemetry/instrumentation-express')
+    return otelAutoInstrumentation([new HttpInstrumentation(), new ExpressInstrumentation()])
+  }
+  if (spec.integration === 'fastify-otel') {
+    const { FastifyOtelInstrumentation } = require('@fastify/otel')
+    const instrumentation = new FastifyOtelInstrumentation()
+    const otel = otelAutoInstrumentation([instrumentation])
+    return { ...otel, fastifyPlugin: () => instrumentation.plugin() }
+  }
+  if (spec.clientTracing === 'otel' && spec.client === 'axios') {
+    const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http')
+    // The client side only: the server side is what the bare variant measures.
+    return otelAutoInstrumentation([
+      new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
+    ])
+  }
+  if (spec.clientTracing === 'otel' && spec.client === 'fetch') {
+    const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici')
+    return otelAutoInstrumentation([new UndiciInstrumentation()])
+  }
+  return undefined
+}
+
+async function main() {
+  const otel = setUpOtel()
+  const { createTracer } = require('./tracers.cjs')
+  const traced = spec.tracer === undefined ? undefined : createTracer(spec.tracer, { udpPort })
+  const { buildApp } = require('./apps.cjs')
+  const app = await buildApp(spec, traced?.tracer, otel)
+  const port = await app.listen()
+  const spanCount = async () => (await (otel ?? traced)?.spanCount()) ?? null
+  let startCpu = process.cpuUsage()
+  let startSpans = 0
+  process.on('message', async (message) => {
+    if (message.type === 'start') {
+      startSpans = await spanCount()
+      startCpu = process.cpuUsage()
+      process.send({ type: 'started' })
+    } else if (message.type === 'stop') {
+      const cpu = process.cpuUsage(startCpu)
+      const rss = process.memoryUsage.rss()
+      const spans = await spanCount()
+      process.send({
+        type: 'stopped',
+        cpuUs: cpu.user + cpu.system,
+        rss,
+        spans: spans === null ? null : spans - startSpans,
+      })
+    } else if (message.type === 'exit') {
+      // A normal exit, so --cpu-prof writes its profile.
+      process.exit(0)
+    } else if (message.type === 'gc') {
+      globalThis.gc()
+      globalThis.gc()
+      process.send({ type: 'heap', heapUsed: process.memoryUsage().heapUsed })
+    }
+  })
+  process.send({ type: 'ready', port })
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exit(1)
+})

@@ -1,0 +1,54 @@
+'use strict'
+// The OpenTracing tracers tracehop and express-opentracing are measured with. Each comes with a
+// spanCount() so the report can show that the variant really traced.
+const { Tracer } = require('opentracing')
+const { otelShimTracer } = require('./otel.cjs')
+
+// RecordingTracer keeps every span; under load that is a leak by design, so the benchmark
+// forgets them this often (counting them first) and memory stays flat.
+const RECORDING_RESET_MS = 250
+
+function recordingTracer() {
+  const { RecordingTracer } = require('@tracehop/testing')
+  const tracer = new RecordingTracer()
+  let forgotten = 0
+  const forget = () => {
+    forgotten += tracer.finishedSpans().length
+    tracer.reset()
+  }
+  setInterval(forget, RECORDING_RESET_MS).unref()
+  return { tracer, spanCount: () => forgotten + tracer.finishedSpans().length }
+}
+
+// jaeger-client with its real UDP reporter, sending to a loopback sink that drops the packets.
+function jaegerTracer(udpPort) {
+  const { initTracer } = require('jaeger-client')
+  const quiet = { info() {}, error() {} }
+  const tracer = initTracer(
+    {
+      serviceName: 'tracehop-bench',
+      sampler: { type: 'const', param: 1 },
+      reporter: { agentHost: '127.0.0.1', agentPort: udpPort },
+    },
+    { logger: quiet },
+  )
+  return { tracer, spanCount: () => undefined }
+}
+
+/** The tracer named `name` ('noop', 'recording', 'jaeger' or 'otelshim'). */
+function createTracer(name, { udpPort }) {
+  switch (name) {
+    case 'noop':
+      return { tracer: new Tracer(), spanCount: () => 0 }
+    case 'recording':
+      return recordingTracer()
+    case 'jaeger':
+      return jaegerTracer(udpPort)
+    case 'otelshim':
+      return otelShimTracer()
+    default:
+      throw new Error(`unknown tracer ${name}`)
+  }
+}
+
+module.exports = { createTracer }
