@@ -101,7 +101,7 @@ ${handWritten ?? `${HAND_WRITTEN}\n\n(not written yet)\n`}`
 export function handWrittenPart(path) {
   if (!existsSync(path)) return undefined
   const text = readFileSync(path, 'utf8')
-  const at = text.indexOf(`\n${HAND_WRITTEN}`)
+  const at = text.indexOf(`\n${HAND_WRITTEN}\n`)
   return at === -1 ? undefined : text.slice(at + 1)
 }
 
