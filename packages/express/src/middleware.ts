@@ -16,14 +16,10 @@ declare global {
 /** Options of tracingMiddleware(): the server policy options of @tracehop/core. */
 export type ExpressTracingOptions = ServerTracingOptions
 
-// Each request's span, kept beside the request rather than on it: a symbol-keyed property
-// added to Node's request object (which Express has already given many properties) can turn
-// it into a slow dictionary-mode object for the rest of the chain, which cost more than all of
-// tracehop's own work in the Express benchmark. Shared by every copy of this package through
-// globalThis, so tracingErrorHandler() finds the span of any copy's middleware.
-const SPANS_KEY = Symbol.for('tracehop.express.serverSpans')
-type GlobalWithSpans = typeof globalThis & { [SPANS_KEY]?: WeakMap<object, ServerSpan> }
-const serverSpans = ((globalThis as GlobalWithSpans)[SPANS_KEY] ??= new WeakMap())
+// Shared by every copy of this package, so tracingErrorHandler() finds the span of any copy's
+// middleware.
+const SERVER_SPAN = Symbol.for('tracehop.express.serverSpan')
+type TracedRequest = Request & { [SERVER_SPAN]?: ServerSpan }
 
 /**
  * Express 4 and 5 middleware: one server span per request, continued from the incoming headers,
@@ -36,7 +32,7 @@ export function tracingMiddleware(options: ExpressTracingOptions = {}): RequestH
   const tracing = createServerTracing(options, 'express')
   return function tracehopExpressMiddleware(req: Request, res: Response, next: NextFunction): void {
     // A request routed through two apps that both install the middleware is traced once.
-    if (serverSpans.has(req)) return next()
+    if ((req as TracedRequest)[SERVER_SPAN] !== undefined) return next()
     const socket = req.socket
     const handle = tracing.start({
       method: req.method,
@@ -48,7 +44,7 @@ export function tracingMiddleware(options: ExpressTracingOptions = {}): RequestH
       remotePort: socket?.remotePort,
     })
     if (handle === undefined) return next()
-    serverSpans.set(req, handle)
+    ;(req as TracedRequest)[SERVER_SPAN] = handle
     req.span = handle.span
     // 'close' fires once per response, after 'finish' when it completed and alone when the
     // client went away; one listener covers both without double finishing. One shared function,
@@ -71,14 +67,14 @@ export function tracingErrorHandler(): ErrorRequestHandler {
     _res: Response,
     next: NextFunction,
   ): void {
-    serverSpans.get(req)?.recordError(err)
+    ;(req as TracedRequest)[SERVER_SPAN]?.recordError(err)
     next(err)
   }
 }
 
 function finishOnClose(this: Response): void {
-  const req = this.req as Request | undefined
-  const handle = req === undefined ? undefined : serverSpans.get(req)
+  const req = this.req as TracedRequest | undefined
+  const handle = req?.[SERVER_SPAN]
   if (req === undefined || handle === undefined) return
   const completed = this.writableFinished
   handle.finish({
