@@ -18,6 +18,7 @@ import { RecordingTracer, assertFinishedOnce } from '@tracehop/testing'
 import express from 'express'
 import fastify from 'fastify'
 import fc from 'fast-check'
+import { listenFastify } from '../../packages/fastify/test/contract-app.js'
 import { listen, pooled, send, waitFor, type RunningServer } from '../support/net.js'
 
 const REQUESTS = 10_000
@@ -60,10 +61,7 @@ async function startApp(framework: 'express' | 'fastify', tracer: RecordingTrace
     reply.code(201).send({ id: request.params.id }),
   )
   app.get('/orders/:orderId/items/:itemId', (request) => request.params)
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  const port = typeof address === 'object' && address !== null ? address.port : 0
-  return { url: `http://127.0.0.1:${port}`, port, close: () => app.close() }
+  return listenFastify(app)
 }
 
 // RFC 9110 token characters, all ASCII.

@@ -15,6 +15,8 @@ import axios, { type AxiosInstance } from 'axios'
 import express, { type NextFunction, type Request, type Response } from 'express'
 import fastify from 'fastify'
 import type { Tracer } from 'opentracing'
+import { listenFastify } from '../../packages/fastify/test/contract-app.js'
+import { trapEscapes } from '../support/escapes.js'
 import { listen, pooled, type RunningServer } from '../support/net.js'
 import { CHAOS_POINTS, ChaosTracer } from './chaos-tracer.js'
 
@@ -73,10 +75,7 @@ async function startApp(framework: Framework, tracer: Tracer | undefined, backen
   app.get<{ Params: { n: string } }>('/work/:n', (request) =>
     work(Number(request.params.n), http, fetchFn, backend),
   )
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  const port = typeof address === 'object' && address !== null ? address.port : 0
-  return { url: `http://127.0.0.1:${port}`, port, close: () => app.close() }
+  return listenFastify(app)
 }
 
 function sendAll(url: string): Promise<string[]> {
@@ -88,9 +87,8 @@ function sendAll(url: string): Promise<string[]> {
 
 describe('T2: a chaos tracer changes nothing the app answers', () => {
   let backend: RunningServer
-  const escaped: unknown[] = []
+  const escaped = trapEscapes()
   const warnings: Error[] = []
-  const onEscape = (error: unknown) => escaped.push(error)
   const onWarning = (warning: Error) => {
     if ((warning as Error & { code?: string }).code === 'TRACEHOP_TRACER_ERROR')
       warnings.push(warning)
@@ -102,8 +100,6 @@ describe('T2: a chaos tracer changes nothing the app answers', () => {
       if (req.url === '/status/503') res.writeHead(503).end('unavailable')
       else res.writeHead(200, { 'content-type': 'text/plain' }).end('ok')
     })
-    process.on('unhandledRejection', onEscape)
-    process.on('uncaughtException', onEscape)
     process.on('warning', onWarning)
     for (const framework of ['express', 'fastify'] as const) {
       const plain = await startApp(framework, undefined, backend.url)
@@ -112,8 +108,6 @@ describe('T2: a chaos tracer changes nothing the app answers', () => {
     }
   })
   after(async () => {
-    process.off('unhandledRejection', onEscape)
-    process.off('uncaughtException', onEscape)
     process.off('warning', onWarning)
     keepAlive.destroy()
     await backend.close()

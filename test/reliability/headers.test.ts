@@ -7,7 +7,7 @@
 // outbound call, and Object.prototype untouched.
 import assert from 'node:assert/strict'
 import net from 'node:net'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { registerTracingInterceptor } from '@tracehop/axios'
 import { tracingMiddleware } from '@tracehop/express'
 import { tracingPlugin } from '@tracehop/fastify'
@@ -17,7 +17,9 @@ import axios from 'axios'
 import express from 'express'
 import fastify from 'fastify'
 import fc from 'fast-check'
+import { listenFastify } from '../../packages/fastify/test/contract-app.js'
 import { useEchoServer } from '../support/echo-server.js'
+import { trapEscapes } from '../support/escapes.js'
 import { listen, pooled, type RunningServer } from '../support/net.js'
 import { buildCorpus, expectedParent, type HeaderCase } from './corpus.js'
 
@@ -55,10 +57,7 @@ async function startApp(
   const app = fastify({ forceCloseConnections: true })
   if (tracer !== undefined) await app.register(tracingPlugin, { tracer })
   app.get<{ Params: { id: string } }>('/users/:id', (request) => handle(request.params.id))
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  const port = typeof address === 'object' && address !== null ? address.port : 0
-  return { url: `http://127.0.0.1:${port}`, port, close: () => app.close() }
+  return listenFastify(app)
 }
 
 /** Sends one request with exactly these header lines; resolves to "status body". */
@@ -121,17 +120,7 @@ describe('T1: malformed and hostile propagation headers', () => {
     .sample(headerLines, { numRuns: GENERATED_CASES, seed: 20261125 })
     .map((lines) => ({ label: 'generated', lines }))
   const prototypeBefore = Object.getOwnPropertyNames(Object.prototype).sort()
-  const escaped: unknown[] = []
-  const onEscape = (error: unknown) => escaped.push(error)
-
-  before(() => {
-    process.on('uncaughtException', onEscape)
-    process.on('unhandledRejection', onEscape)
-  })
-  after(() => {
-    process.off('uncaughtException', onEscape)
-    process.off('unhandledRejection', onEscape)
-  })
+  const escaped = trapEscapes()
 
   for (const framework of ['express', 'fastify'] as const) {
     for (const [set, cases] of [

@@ -17,6 +17,7 @@ import express from 'express'
 import express4 from 'express4'
 import fastify from 'fastify'
 import fastify4 from 'fastify4'
+import { listenFastify } from '../../packages/fastify/test/contract-app.js'
 import { listen, type RunningServer } from '../support/net.js'
 
 /** The servers under test; `express-json-first` parses the body before tracing starts. */
@@ -151,8 +152,5 @@ export async function startIsolationApp(
     reply.hijack()
     reply.raw.write('first')
   })
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  const port = typeof address === 'object' && address !== null ? address.port : 0
-  return { url: `http://127.0.0.1:${port}`, port, close: () => app.close() }
+  return listenFastify(app)
 }

@@ -19,6 +19,7 @@ import axios from 'axios'
 import express from 'express'
 import fastify from 'fastify'
 import type { Socket } from 'node:net'
+import { listenFastify } from '../../packages/fastify/test/contract-app.js'
 import { useEchoServer } from '../support/echo-server.js'
 import { abortAfter, listen, pooled, send, waitFor, type RunningServer } from '../support/net.js'
 
@@ -68,10 +69,7 @@ async function startApp(framework: 'express' | 'fastify', tracer: RecordingTrace
     await sleep(50)
     return { slow: true }
   })
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  const port = typeof address === 'object' && address !== null ? address.port : 0
-  return { url: `http://127.0.0.1:${port}`, port, close: () => app.close(), server: app.server }
+  return listenFastify(app)
 }
 
 /** Listeners on each socket the inbound agent keeps alive. */

@@ -9,14 +9,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { closedPortUrl, useEchoServer } from '../support/echo-server.js'
+import { trapEscapes } from '../support/escapes.js'
 import { listen, type RunningServer } from '../support/net.js'
-import {
-  FINISH_BOUND_MS,
-  StartTagTracer,
-  repeat,
-  settled,
-  trapEscapes,
-} from './lifecycle-support.js'
+import { FINISH_BOUND_MS, StartTagTracer, repeat, settled } from './lifecycle-support.js'
 import { axiosCases, fetchCases } from './lifecycle-clients.js'
 
 const ADAPTERS = [

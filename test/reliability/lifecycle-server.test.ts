@@ -10,6 +10,7 @@ import assert from 'node:assert/strict'
 import http from 'node:http'
 import { after, before, describe, it } from 'node:test'
 import type { RecordingSpan } from '@tracehop/testing'
+import { trapEscapes } from '../support/escapes.js'
 import { abortAfterFirstChunk, send, waitFor, type RunningServer } from '../support/net.js'
 import {
   FINISH_BOUND_MS,
@@ -18,7 +19,6 @@ import {
   now,
   repeat,
   settled,
-  trapEscapes,
 } from './lifecycle-support.js'
 import { ETAG, FRAMEWORKS, type Kind } from './lifecycle-servers.js'
 

@@ -3,7 +3,6 @@
 // case some at a time, the span of each iteration, and a trap for escaped errors.
 import assert from 'node:assert/strict'
 import { performance } from 'node:perf_hooks'
-import { after, before } from 'node:test'
 import { RecordingTracer, assertFinishedOnce, type RecordingSpan } from '@tracehop/testing'
 import type { SpanOptions } from 'opentracing'
 import { waitFor } from '../support/net.js'
@@ -92,19 +91,4 @@ export function assertErrorLog(span: RecordingSpan, error?: unknown): void {
   else assert.ok(fields['error.object'] instanceof Error, 'error.object is the Error')
   assert.equal(typeof fields.message, 'string')
   assert.match(String(fields.stack), /Error/)
-}
-
-/** Collects unhandled rejections and uncaught exceptions for the enclosing describe(). */
-export function trapEscapes(): unknown[] {
-  const escaped: unknown[] = []
-  const onEscape = (error: unknown) => escaped.push(error)
-  before(() => {
-    process.on('unhandledRejection', onEscape)
-    process.on('uncaughtException', onEscape)
-  })
-  after(() => {
-    process.off('unhandledRejection', onEscape)
-    process.off('uncaughtException', onEscape)
-  })
-  return escaped
 }

@@ -14,7 +14,8 @@ import axios from 'axios'
 import express from 'express'
 import fastify from 'fastify'
 import { useEchoServer } from '../support/echo-server.js'
-import { listen, makeTraceparent, send } from '../support/net.js'
+import { listenFastify } from '../../packages/fastify/test/contract-app.js'
+import { listen, makeTraceparent, send, type RunningServer } from '../support/net.js'
 
 const SECRET_QUERY_KEYS = [
   'token',
@@ -62,26 +63,21 @@ describe('T8: secrets never reach a tag, a log or a name', () => {
         await http.get(`http://user:${canary()}@127.0.0.1:${echo.port}/userinfo`)
         return { ok: true }
       }
-      let url: string
-      let close: () => Promise<void>
+      let server: RunningServer
       if (framework === 'express') {
         const app = express()
         app.use(tracingMiddleware({ tracer, traceResponseHeader: true }))
         app.get('/in', (_req, res, next) => {
           handler().then((body) => res.json(body), next)
         })
-        const server = await listen(app)
-        url = server.url
-        close = () => server.close()
+        server = await listen(app)
       } else {
         const app = fastify({ forceCloseConnections: true })
         await app.register(tracingPlugin, { tracer, traceResponseHeader: true })
         app.get('/in', handler)
-        await app.listen({ port: 0, host: '127.0.0.1' })
-        const address = app.server.address()
-        url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
-        close = () => app.close()
+        server = await listenFastify(app)
       }
+      const { url } = server
       try {
         for (let i = 0; i < 20; i++) {
           const response = await send(`${url}/in?${query()}`, {
@@ -97,7 +93,7 @@ describe('T8: secrets never reach a tag, a log or a name', () => {
           assert.equal(response.status, 200)
         }
       } finally {
-        await close()
+        await server.close()
       }
       assert.equal(tracer.finishedSpans().length, 20 * 4)
       const recorded = JSON.stringify(
