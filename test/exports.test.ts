@@ -20,6 +20,7 @@ const expected: Record<string, string[]> = {
     'startActiveSpan',
     'toCarrier',
     'traceIds',
+    'watchResponse',
     'withSpan',
   ],
   '@tracehop/express': ['tracingErrorHandler', 'tracingMiddleware'],

@@ -1,4 +1,4 @@
-import { globalTracer, type Span, type SpanOptions, type Tracer } from 'opentracing'
+import { globalTracer, Tracer, type Span, type SpanOptions } from 'opentracing'
 import { isSpan } from './context.js'
 import { describeError, describeStatusError } from './errors.js'
 import { ErrorReporter, type ErrorHandler } from './report.js'
@@ -186,6 +186,23 @@ function compileIgnore<Request>(
     }
     return false
   }
+}
+
+const NOOP_TRACER = Tracer.prototype as unknown as Record<string, unknown>
+
+/**
+ * True for opentracing's own no-op Tracer (or a subclass keeping its startSpan and extract): its
+ * extract always returns an empty context and its spans keep nothing, so callers need not read
+ * headers or build tags for it, as OpenTelemetry instrumentations skip a non-recording span.
+ */
+export function isNoopTracer(tracer: Tracer): boolean {
+  const methods = tracer as unknown as Record<string, unknown>
+  return (
+    methods.startSpan === NOOP_TRACER.startSpan &&
+    methods._startSpan === NOOP_TRACER._startSpan &&
+    methods.extract === NOOP_TRACER.extract &&
+    methods._extract === NOOP_TRACER._extract
+  )
 }
 
 /** The path part of a path-and-query or absolute URL, without query or fragment. */

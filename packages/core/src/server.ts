@@ -1,7 +1,14 @@
 import { SpanContext, type Span, type SpanOptions, type Tracer } from 'opentracing'
 import { toCarrier, type HeaderSource } from './carrier.js'
 import { withSpan } from './context.js'
-import { Policy, pathOf, type IgnoreOption, type Outcome, type TracingOptions } from './options.js'
+import {
+  Policy,
+  isNoopTracer,
+  pathOf,
+  type IgnoreOption,
+  type Outcome,
+  type TracingOptions,
+} from './options.js'
 import { capTag, normalizeMethod, redactUrl } from './url.js'
 
 /** A request as a server adapter sees it, in plain data. */
@@ -68,6 +75,7 @@ export interface ServerTracingOptions extends TracingOptions {
 }
 
 const HTTP_HEADERS = 'http_headers'
+const NO_TAGS: Record<string, unknown> = Object.freeze({})
 const DEFAULT_TRACE_HEADER = 'x-trace-id'
 const MAX_TRACE_ID = 32
 const HEX_ID = /^[0-9a-fA-F]+$/
@@ -107,8 +115,9 @@ export class ServerTracing {
     const tracer = policy.tracer()
     if (tracer === undefined) return undefined
     const method = normalizeMethod(request.method)
-    const options: SpanOptions = { tags: this.startTags(request, method) }
-    if (this.trusts(request)) {
+    const recording = !isNoopTracer(tracer)
+    const options: SpanOptions = recording ? { tags: this.startTags(request, method) } : {}
+    if (recording && this.trusts(request)) {
       const parent = this.extract(tracer, request.headers)
       if (parent !== undefined) options.childOf = parent
     }
@@ -117,7 +126,7 @@ export class ServerTracing {
     const header = this.responseHeader === undefined ? undefined : this.traceHeader(span)
     const onStart = this.options.onStart
     if (onStart !== undefined) policy.callHook('onStart', onStart, { span, request })
-    return new ServerSpan(span, request, method, policy, this.options, header)
+    return new ServerSpan(span, request, method, policy, this.options, header, recording)
   }
 
   private startTags(request: ServerRequestInfo, method: string): Record<string, unknown> {
@@ -180,16 +189,27 @@ export class ServerSpan {
   private finished = false
   private error: unknown = undefined
 
+  /**
+   * False when nothing reads what finish() is given (the no-op tracer and no onFinish or
+   * operationName hook): adapters may then skip working out the route.
+   */
+  readonly recordsResult: boolean
+
   constructor(
     /** The request's span (what `req.span` / `request.span` expose). */
     readonly span: Span,
-    private readonly request: ServerRequestInfo,
+    /** The request as the adapter described it to start(). */
+    readonly request: ServerRequestInfo,
     private readonly method: string,
     private readonly policy: Policy<ServerRequestInfo>,
     private readonly options: ServerTracingOptions,
     /** `[name, trace id]` to set on the response when `traceResponseHeader` is on. */
     readonly responseHeader: readonly [string, string] | undefined,
-  ) {}
+    recording = true,
+  ) {
+    this.recordsResult =
+      recording || options.onFinish !== undefined || options.operationName !== undefined
+  }
 
   /** Runs `fn` with this span active (activeSpan() returns it inside, across awaits). */
   run<T>(fn: () => T): T {
@@ -211,6 +231,10 @@ export class ServerSpan {
     if (this.finished) return
     this.finished = true
     const { policy, options, method } = this
+    if (!this.recordsResult) {
+      policy.finishSpan(this.span, undefined, NO_TAGS, undefined)
+      return
+    }
     const statusCode = result.statusCode
     const route = result.route || undefined
     const aborted = result.aborted === true

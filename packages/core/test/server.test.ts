@@ -178,4 +178,41 @@ describe('server lifecycle', () => {
     assert.equal(handle.responseHeader, undefined)
     handle.finish({})
   })
+
+  it("should skip extract and tags for opentracing's no-op tracer, unless a hook reads them", () => {
+    let trustCalls = 0
+    const trustIncoming = () => {
+      trustCalls++
+      return true
+    }
+    const states: Array<string | undefined> = []
+    const noop = createServerTracing({ tracer: new Tracer(), trustIncoming }, 'test')
+    const quiet = noop.start(request({ traceparent: '00-1-2-01' }))
+    assert.equal(quiet?.recordsResult, false)
+    assert.equal(trustCalls, 0)
+    quiet?.finish({ statusCode: 200, route: '/x' })
+    assert.equal(quiet?.isFinished, true)
+
+    const hooked = createServerTracing(
+      { tracer: new Tracer(), onFinish: ({ route }) => states.push(route) },
+      'test',
+    ).start(request())
+    assert.equal(hooked?.recordsResult, true)
+    hooked?.finish({ statusCode: 200, route: '/x' })
+    assert.deepEqual(states, ['/x'])
+
+    // A tracer built on opentracing's class but starting its own spans records as usual.
+    class OwnSpans extends Tracer {
+      readonly tracer = new RecordingTracer()
+      protected override _startSpan(name: string, options: SpanOptions) {
+        return this.tracer.startSpan(name, options)
+      }
+    }
+    const own = new OwnSpans()
+    const recorded = createServerTracing({ tracer: own, trustIncoming }, 'test').start(request())
+    assert.equal(recorded?.recordsResult, true)
+    assert.equal(trustCalls, 1)
+    recorded?.finish({ statusCode: 200, route: '/x' })
+    assert.equal(own.tracer.finishedSpans()[0]?.operationName, 'GET /x')
+  })
 })

@@ -1,7 +1,13 @@
-import { createServerTracing, type ServerSpan, type ServerTracingOptions } from '@tracehop/core'
+import {
+  createServerTracing,
+  watchResponse,
+  type ResponseLike,
+  type ServerTracingOptions,
+} from '@tracehop/core'
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
 import type { Span } from 'opentracing'
 import { routeTemplate } from './route.js'
+import { exposeSpan, serverSpans as spans } from './request-spans.js'
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -16,11 +22,6 @@ declare global {
 /** Options of tracingMiddleware(): the server policy options of @tracehop/core. */
 export type ExpressTracingOptions = ServerTracingOptions
 
-// Shared by every copy of this package, so tracingErrorHandler() finds the span of any copy's
-// middleware.
-const SERVER_SPAN = Symbol.for('tracehop.express.serverSpan')
-type TracedRequest = Request & { [SERVER_SPAN]?: ServerSpan }
-
 /**
  * Express 4 and 5 middleware: one server span per request, continued from the incoming headers,
  * active for the rest of the chain, exposed as `req.span`, finished once when the response ends
@@ -32,24 +33,23 @@ export function tracingMiddleware(options: ExpressTracingOptions = {}): RequestH
   const tracing = createServerTracing(options, 'express')
   return function tracehopExpressMiddleware(req: Request, res: Response, next: NextFunction): void {
     // A request routed through two apps that both install the middleware is traced once.
-    if ((req as TracedRequest)[SERVER_SPAN] !== undefined) return next()
+    if (spans.has(req)) return next()
+    // Each property read on `req` misses V8's caches (its hidden class is new on every request),
+    // so each is read once.
+    const headers = req.headers
     const socket = req.socket
     const handle = tracing.start({
       method: req.method,
       url: req.originalUrl,
-      headers: req.headers,
-      host: req.headers.host,
+      headers,
+      host: headers.host,
       protocol: isEncrypted(socket) ? 'https' : 'http',
       remoteAddress: socket?.remoteAddress,
       remotePort: socket?.remotePort,
     })
     if (handle === undefined) return next()
-    ;(req as TracedRequest)[SERVER_SPAN] = handle
-    req.span = handle.span
-    // 'close' fires once per response, after 'finish' when it completed and alone when the
-    // client went away; one listener covers both without double finishing. One shared function,
-    // not a closure per request: it finds the request through `res.req`.
-    res.on('close', finishOnClose)
+    exposeSpan(req, handle)
+    watchResponse(req, res, finishSpan, req)
     const header = handle.responseHeader
     if (header !== undefined && !res.headersSent) res.setHeader(header[0], header[1])
     handle.run(next)
@@ -67,26 +67,23 @@ export function tracingErrorHandler(): ErrorRequestHandler {
     _res: Response,
     next: NextFunction,
   ): void {
-    ;(req as TracedRequest)[SERVER_SPAN]?.recordError(err)
+    spans.get(req)?.recordError(err)
     next(err)
   }
 }
 
-function finishOnClose(this: Response): void {
-  const req = this.req as TracedRequest | undefined
-  const handle = req?.[SERVER_SPAN]
-  if (req === undefined || handle === undefined) return
-  const completed = this.writableFinished
-  handle.finish({
-    statusCode: completed || this.headersSent ? this.statusCode : undefined,
-    route: safeRoute(req),
-    aborted: !completed,
+function finishSpan(req: Request, res: ResponseLike, aborted: boolean): void {
+  const handle = spans.get(req)
+  handle?.finish({
+    statusCode: !aborted || res.headersSent ? res.statusCode : undefined,
+    route: handle.recordsResult ? safeRoute(req, handle.request.url) : undefined,
+    aborted,
   })
 }
 
-function safeRoute(req: Request): string | undefined {
+function safeRoute(req: Request, url: string): string | undefined {
   try {
-    return routeTemplate(req)
+    return routeTemplate(req, url)
   } catch {
     return undefined
   }

@@ -28,13 +28,19 @@ interface RoutedRequest {
 
 const MAX_DEPTH = 16
 
-/** The full route template of the request (`/orgs/:org/users/:id`), or undefined if none matched. */
-export function routeTemplate(req: RoutedRequest): string | undefined {
+/**
+ * The full route template of the request (`/orgs/:org/users/:id`), or undefined if none matched;
+ * `url` is the request's original URL (default: read from `req`).
+ */
+export function routeTemplate(
+  req: RoutedRequest,
+  url = req.originalUrl ?? req.url ?? '/',
+): string | undefined {
   const route = req.route
   if (route === undefined || route === null) return undefined
   const routePath = patternText(route.path)
   if (routePath === undefined) return undefined
-  const path = pathname(req.originalUrl ?? req.url ?? '/')
+  const path = pathname(url)
   const { prefix, stack, rest } = appScope(req.app, path)
   const mounts = stack === undefined ? undefined : findMounts(stack, rest, route, 0)
   return joinPaths(prefix + (mounts ?? ''), routePath)

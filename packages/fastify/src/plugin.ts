@@ -1,10 +1,12 @@
 import {
   activeSpan,
   createServerTracing,
+  watchResponse,
+  type ResponseLike,
   type ServerSpan,
   type ServerTracingOptions,
 } from '@tracehop/core'
-import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyPluginCallback, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Span } from 'opentracing'
 
@@ -51,11 +53,10 @@ function tracingPluginCallback(
     if (handle.responseHeader !== undefined) {
       void reply.header(handle.responseHeader[0], handle.responseHeader[1])
     }
-    // The safety net for replies that skip onResponse (hijacked, destroyed): 'close' fires once
-    // for every response; after onResponse it finds the span already finished.
-    // on(), not once(): once() binds a wrapper per request, and a second call finds the span
-    // finished anyway.
-    reply.raw.on('close', () => finishSpan(request, reply, !reply.raw.writableFinished))
+    // Ends with the response, whichever way it goes (sent, hijacked, destroyed, or the client
+    // leaving first), without a listener or closure per request on a real connection. This is
+    // also why there is no onResponse or onRequestAbort hook: each costs more per request.
+    watchResponse(request.raw, reply.raw, finishSpan, request)
     handle.run(next)
   })
 
@@ -72,17 +73,6 @@ function tracingPluginCallback(
     next()
   })
 
-  fastify.addHook('onResponse', function tracehopFinishSpan(request, reply, next) {
-    finishSpan(request, reply, false)
-    next()
-  })
-
-  fastify.addHook('onRequestAbort', function tracehopAbortSpan(request, next) {
-    const handle = (request as TracedRequest)[SERVER_SPAN]
-    handle?.finish({ route: routeOf(request), aborted: true })
-    next()
-  })
-
   fastify.addHook('onTimeout', function tracehopTimeoutSpan(request, reply, next) {
     const handle = (request as TracedRequest)[SERVER_SPAN]
     handle?.finish({
@@ -96,11 +86,11 @@ function tracingPluginCallback(
   done()
 }
 
-function finishSpan(request: FastifyRequest, reply: FastifyReply, aborted: boolean): void {
+function finishSpan(request: FastifyRequest, response: ResponseLike, aborted: boolean): void {
   const handle = (request as TracedRequest)[SERVER_SPAN]
   if (handle === null || handle.isFinished) return
   handle.finish({
-    statusCode: aborted && !reply.raw.headersSent ? undefined : reply.statusCode,
+    statusCode: aborted && !response.headersSent ? undefined : response.statusCode,
     route: routeOf(request),
     aborted,
   })
