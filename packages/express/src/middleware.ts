@@ -40,7 +40,8 @@ export function tracingMiddleware(options: ExpressTracingOptions = {}): RequestH
     const socket = req.socket
     const handle = tracing.start({
       method: req.method,
-      url: req.originalUrl,
+      // originalUrl is Express's; a plain Node request (the middleware called by hand) has url.
+      url: req.originalUrl ?? req.url,
       headers,
       host: headers.host,
       protocol: isEncrypted(socket) ? 'https' : 'http',

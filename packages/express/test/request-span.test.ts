@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict'
+import http from 'node:http'
+import { afterEach, beforeEach, describe, it } from 'node:test'
+import { activeSpan } from '@tracehop/core'
+import { tracingMiddleware } from '@tracehop/express'
+import { RecordingTracer, assertFinishedOnce } from '@tracehop/testing'
+import express5, { type Request, type Response } from 'express'
+import express4 from 'express4'
+import { finishedSpans, listen, send, type RunningServer } from '../../../test/support/net.js'
+import type { ExpressModule } from './contract-app.js'
+
+// req.span without a property added to req, and the end of a response without a listener added
+// to res: what each request would otherwise pay for (see request-spans.ts).
+
+const majors: Array<[string, ExpressModule]> = [
+  ['Express 5', express5],
+  ['Express 4', express4 as unknown as ExpressModule],
+]
+
+interface Seen {
+  span: unknown
+  active: boolean
+  own: boolean
+  closeListeners: number
+}
+
+function describeRequest(req: Request, res: Response): Seen {
+  return {
+    span: req.span,
+    active: req.span !== undefined && req.span === activeSpan(),
+    own: Object.prototype.hasOwnProperty.call(req, 'span'),
+    closeListeners: res.listenerCount('close'),
+  }
+}
+
+for (const [label, express] of majors) {
+  describe(`${label}: req.span`, () => {
+    let tracer: RecordingTracer
+    let server: RunningServer | undefined
+    const serve = async (app: ReturnType<ExpressModule>) => {
+      server = await listen(app)
+      return server.url
+    }
+
+    beforeEach(() => {
+      tracer = new RecordingTracer()
+    })
+    afterEach(async () => {
+      await server?.close()
+      server = undefined
+      assertFinishedOnce(tracer.spans())
+    })
+
+    it('should be the active span without a property or listener added per request', async () => {
+      const seen: Seen[] = []
+      const app = express()
+      app.get('/untraced', (req, res) => {
+        seen.push(describeRequest(req, res))
+        res.send('ok')
+      })
+      app.use(tracingMiddleware({ tracer }))
+      app.get('/traced', (req, res) => {
+        seen.push(describeRequest(req, res))
+        res.send('ok')
+      })
+      const url = await serve(app)
+      await send(`${url}/untraced`)
+      await send(`${url}/traced`)
+      const [span] = await finishedSpans(tracer, 1)
+      assert.equal(span?.operationName, 'GET /traced')
+      const [untraced, traced] = seen
+      assert.deepEqual(
+        { ...untraced, span: undefined },
+        { ...traced, span: undefined, active: false },
+      )
+      assert.equal(untraced?.span, undefined)
+      assert.equal(traced?.active, true)
+      assert.equal(traced?.own, false)
+    })
+
+    it('should reach the handlers of a mounted sub-app', async () => {
+      const seen: Seen[] = []
+      const sub = express()
+      sub.get('/users/:id', (req, res) => {
+        seen.push(describeRequest(req, res))
+        res.send('ok')
+      })
+      const app = express()
+      app.use(tracingMiddleware({ tracer }))
+      app.use('/v1', sub)
+      const url = await serve(app)
+      await send(`${url}/v1/users/7`)
+      const [span] = await finishedSpans(tracer, 1)
+      assert.equal(span?.operationName, 'GET /v1/users/:id')
+      assert.equal(seen[0]?.active, true)
+    })
+
+    it('should let a handler assign req.span for its own request only', async () => {
+      const replaced = { replaced: true }
+      const seen: unknown[] = []
+      const app = express()
+      app.use(tracingMiddleware({ tracer }))
+      app.get('/replace', (req, res) => {
+        ;(req as { span?: unknown }).span = replaced
+        seen.push(req.span)
+        res.send('ok')
+      })
+      app.get('/next', (req, res) => {
+        seen.push(req.span === activeSpan() && req.span !== undefined)
+        res.send('ok')
+      })
+      const url = await serve(app)
+      await send(`${url}/replace`)
+      await send(`${url}/next`)
+      await finishedSpans(tracer, 2)
+      assert.deepEqual(seen, [replaced, true])
+    })
+
+    it('should leave req.span undefined on an ignored request', async () => {
+      const seen: unknown[] = []
+      const app = express()
+      app.use(tracingMiddleware({ tracer, ignore: ['/healthz'] }))
+      app.get('/healthz', (req, res) => {
+        seen.push(req.span)
+        res.send('ok')
+      })
+      const url = await serve(app)
+      await send(`${url}/healthz`)
+      assert.deepEqual(seen, [undefined])
+      assert.equal(tracer.spans().length, 0)
+    })
+  })
+}
+
+describe('tracingMiddleware outside Express', () => {
+  it('should set req.span as a plain property on a bare http request', async () => {
+    const tracer = new RecordingTracer()
+    const middleware = tracingMiddleware({ tracer })
+    const seen: unknown[] = []
+    const server = await listen((req, res) => {
+      middleware(req as Request, res as Response, () => {
+        const span = (req as Request).span
+        seen.push(span !== undefined && span === activeSpan(), Object.hasOwn(req, 'span'))
+        res.end('ok')
+      })
+    })
+    try {
+      await send(`${server.url}/plain`)
+      const [span] = await finishedSpans(tracer, 1)
+      assert.equal(span?.tags['http.status_code'], 200)
+      assert.deepEqual(seen, [true, true])
+      assert.equal(Object.hasOwn(http.IncomingMessage.prototype, 'span'), false)
+    } finally {
+      await server.close()
+    }
+  })
+})
