@@ -25,13 +25,16 @@ export interface ResponseLike {
 }
 
 interface Watch {
+  readonly response: ResponseLike
   readonly end: ResponseEndListener<unknown>
   readonly state: unknown
 }
 
 const RESPONSE_FINISH = 'http.server.response.finish'
-const watches = new WeakMap<object, Watch>()
-const openResponses = new WeakMap<Socket, Set<ResponseLike>>()
+// The open responses of each connection, oldest first: one WeakMap entry per connection, so a
+// kept-alive connection's requests cost an array push and splice, not an ephemeron each.
+const openWatches = new WeakMap<Socket, Watch[]>()
+const otherWatches = new WeakMap<object, Watch>()
 let listening = false
 
 /**
@@ -46,24 +49,25 @@ export function watchResponse<State>(
   end: ResponseEndListener<State>,
   state: State,
 ): void {
-  watches.set(response, { end: end as ResponseEndListener<unknown>, state })
+  const watch: Watch = { response, end: end as ResponseEndListener<unknown>, state }
   const socket = request instanceof IncomingMessage ? (request.socket as unknown) : undefined
   if (!(socket instanceof Socket) || !(response instanceof ServerResponse) || !listen()) {
+    otherWatches.set(response, watch)
     response.on('close', onResponseClose)
     return
   }
   if (socket.closed) {
     // The client left before the span started: no 'close' is coming any more.
-    process.nextTick(settle, response, true)
+    process.nextTick(settle, watch, true)
     return
   }
-  let open = openResponses.get(socket)
+  let open = openWatches.get(socket)
   if (open === undefined) {
-    open = new Set()
-    openResponses.set(socket, open)
+    open = []
+    openWatches.set(socket, open)
     socket.on('close', onSocketClose)
   }
-  open.add(response)
+  open.push(watch)
 }
 
 function listen(): boolean {
@@ -81,28 +85,34 @@ function listen(): boolean {
 // an uncaught exception), so the listener runs on the next tick, through settle().
 function onResponseFinish(message: unknown): void {
   const { response, socket } = message as { response?: unknown; socket?: unknown }
-  if (!(response instanceof ServerResponse) || !watches.has(response)) return
-  if (socket instanceof Socket) openResponses.get(socket)?.delete(response)
-  process.nextTick(settle, response, false)
+  const open = socket instanceof Socket ? openWatches.get(socket) : undefined
+  if (open === undefined) return
+  for (let index = 0; index < open.length; index++) {
+    const watch = open[index] as Watch
+    if (watch.response !== response) continue
+    open.splice(index, 1)
+    process.nextTick(settle, watch, false)
+    return
+  }
 }
 
 function onSocketClose(this: Socket): void {
-  const open = openResponses.get(this)
+  const open = openWatches.get(this)
   if (open === undefined) return
-  openResponses.delete(this)
-  for (const response of open) settle(response, !response.writableFinished)
+  openWatches.delete(this)
+  for (const watch of open) settle(watch, !watch.response.writableFinished)
 }
 
 function onResponseClose(this: ResponseLike): void {
-  settle(this, !this.writableFinished)
+  const watch = otherWatches.get(this)
+  if (watch === undefined) return
+  otherWatches.delete(this)
+  settle(watch, !this.writableFinished)
 }
 
-function settle(response: ResponseLike, aborted: boolean): void {
-  const watch = watches.get(response)
-  if (watch === undefined) return
-  watches.delete(response)
+function settle(watch: Watch, aborted: boolean): void {
   try {
-    watch.end(watch.state, response, aborted)
+    watch.end(watch.state, watch.response, aborted)
   } catch {
     // Adapters guard their own work; this is the last line between a bug and the user's process.
   }
