@@ -75,12 +75,17 @@ export function tracingErrorHandler(): ErrorRequestHandler {
 
 function finishSpan(req: Request, res: ResponseLike, aborted: boolean): void {
   const handle = spans.get(req)
-  handle?.finish({
+  if (handle === undefined) return
+  // Reading res and walking the routers costs; skip it when nothing records the result.
+  if (!handle.recordsResult) return handle.finish(NOTHING_RECORDED)
+  handle.finish({
     statusCode: !aborted || res.headersSent ? res.statusCode : undefined,
-    route: handle.recordsResult ? safeRoute(req, handle.request.url) : undefined,
+    route: safeRoute(req, handle.request.url),
     aborted,
   })
 }
+
+const NOTHING_RECORDED = Object.freeze({})
 
 function safeRoute(req: Request, url: string): string | undefined {
   try {
