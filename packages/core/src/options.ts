@@ -1,4 +1,4 @@
-import { globalTracer, Tracer, type Span, type SpanOptions } from 'opentracing'
+import { globalTracer, Span, Tracer, type SpanOptions } from 'opentracing'
 import { isSpan } from './context.js'
 import { describeError, describeStatusError } from './errors.js'
 import { ErrorReporter, type ErrorHandler } from './report.js'
@@ -203,6 +203,14 @@ export function isNoopTracer(tracer: Tracer): boolean {
     methods.extract === NOOP_TRACER.extract &&
     methods._extract === NOOP_TRACER._extract
   )
+}
+
+/**
+ * True for a span of opentracing's own no-op class (what its no-op tracer returns, through the
+ * global tracer too): nothing set on it is kept.
+ */
+export function isNoopSpan(span: Span): boolean {
+  return Object.getPrototypeOf(span) === Span.prototype
 }
 
 /** The path part of a path-and-query or absolute URL, without query or fragment. */

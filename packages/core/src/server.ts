@@ -3,6 +3,7 @@ import { toCarrier, type HeaderSource } from './carrier.js'
 import { withSpan } from './context.js'
 import {
   Policy,
+  isNoopSpan,
   isNoopTracer,
   pathOf,
   type IgnoreOption,
@@ -126,7 +127,9 @@ export class ServerTracing {
     const header = this.responseHeader === undefined ? undefined : this.traceHeader(span)
     const onStart = this.options.onStart
     if (onStart !== undefined) policy.callHook('onStart', onStart, { span, request })
-    return new ServerSpan(span, request, method, policy, this.options, header, recording)
+    // The global tracer over the no-op one cannot be seen through, but its spans can.
+    const records = recording && !isNoopSpan(span)
+    return new ServerSpan(span, request, method, policy, this.options, header, records)
   }
 
   private startTags(request: ServerRequestInfo, method: string): Record<string, unknown> {

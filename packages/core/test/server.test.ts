@@ -201,6 +201,19 @@ describe('server lifecycle', () => {
     hooked?.finish({ statusCode: 200, route: '/x' })
     assert.deepEqual(states, ['/x'])
 
+    // Through the global tracer, only the no-op spans show it: finish() still skips the result.
+    initGlobalTracer(new Tracer())
+    const viaGlobal = createServerTracing({ trustIncoming }, 'test').start(request())
+    assert.equal(viaGlobal?.recordsResult, false)
+    viaGlobal?.finish({ statusCode: 200 })
+    const recordingTracer = new RecordingTracer()
+    initGlobalTracer(recordingTracer)
+    const nowRecorded = createServerTracing({ trustIncoming }, 'test').start(request())
+    assert.equal(nowRecorded?.recordsResult, true)
+    nowRecorded?.finish({ statusCode: 200, route: '/x' })
+    assert.equal(recordingTracer.finishedSpans()[0]?.operationName, 'GET /x')
+    trustCalls = 0
+
     // A tracer built on opentracing's class but starting its own spans records as usual.
     class OwnSpans extends Tracer {
       readonly tracer = new RecordingTracer()
