@@ -6,7 +6,9 @@ import type { ServerSpan } from '@tracehop/core'
 // property builds a fresh hidden class and turns the framework's own property reads on `req`
 // megamorphic (about +40,000 instructions per request; bench/RESULTS.md). So `span` is an
 // accessor defined once on Express's request prototype (`express.request`, the prototype of
-// every app's `app.request`), and each request's span lives in a WeakMap.
+// every app's `app.request`), and each request's span lives in a WeakMap. That prototype is the
+// extension point Express documents ("Overriding the Express API"); only `span` is added, and
+// nothing of Express is replaced.
 
 // Shared by every copy of this package (CJS and ESM builds, two versions), so that
 // tracingErrorHandler() and the accessor find the span whichever copy's middleware started it.
