@@ -1,3 +1,5 @@
+import { SpanContext } from 'opentracing'
+
 /** Headers as an adapter has them: Node's `req.headers`, a `Headers`, a Map, pairs or a record. */
 export type HeaderSource =
   | Readonly<Record<string, string | readonly string[] | number | undefined>>
@@ -127,4 +129,30 @@ export function padB3Id(name: string, value: string): string {
   if (widths === undefined || !HEX.test(value)) return value
   const width = widths.find((candidate) => value.length <= candidate)
   return width === undefined ? value : value.padStart(width, '0')
+}
+
+const MAX_TRACE_ID = 32
+const HEX_ID = /^[0-9a-fA-F]+$/
+const ZERO_ID = /^0+$/
+
+/**
+ * The extracted context when it can parent a span; undefined for null, the no-op tracer's empty
+ * context, jaeger's invalid context, or an id some tracers would turn into trace id 0.
+ */
+export function usableContext(context: unknown): SpanContext | undefined {
+  if (context === null || typeof context !== 'object') return undefined
+  try {
+    if (Object.getPrototypeOf(context) === SpanContext.prototype) return undefined
+    if ((context as { isValid?: unknown }).isValid === false) return undefined
+    const toTraceId = (context as { toTraceId?: unknown }).toTraceId
+    if (typeof toTraceId !== 'function') return context as SpanContext
+    const traceId: unknown = toTraceId.call(context)
+    if (typeof traceId !== 'string' || traceId === '') return context as SpanContext
+    if (traceId.length > MAX_TRACE_ID || !HEX_ID.test(traceId) || ZERO_ID.test(traceId)) {
+      return undefined
+    }
+    return context as SpanContext
+  } catch {
+    return undefined
+  }
 }

@@ -1,5 +1,5 @@
-import { SpanContext, type Span, type SpanOptions, type Tracer } from 'opentracing'
-import { toCarrier, type HeaderSource } from './carrier.js'
+import type { Span, SpanContext, SpanOptions, Tracer } from 'opentracing'
+import { toCarrier, usableContext, type HeaderSource } from './carrier.js'
 import { withSpan } from './context.js'
 import {
   Policy,
@@ -78,9 +78,6 @@ export interface ServerTracingOptions extends TracingOptions {
 const HTTP_HEADERS = 'http_headers'
 const NO_TAGS: Record<string, unknown> = Object.freeze({})
 const DEFAULT_TRACE_HEADER = 'x-trace-id'
-const MAX_TRACE_ID = 32
-const HEX_ID = /^[0-9a-fA-F]+$/
-const ZERO_ID = /^0+$/
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}$/
 // A trace id printable as a header value, whatever the tracer's id format.
 const TRACE_ID_VALUE = /^[\x21-\x7e]{1,256}$/
@@ -284,26 +281,4 @@ export function createServerTracing(
   component: string,
 ): ServerTracing {
   return new ServerTracing(options, component)
-}
-
-/**
- * The extracted context when it can parent a span; undefined for null, the no-op tracer's empty
- * context, jaeger's invalid context, or an id some tracers would turn into trace id 0.
- */
-export function usableContext(context: unknown): SpanContext | undefined {
-  if (context === null || typeof context !== 'object') return undefined
-  try {
-    if (Object.getPrototypeOf(context) === SpanContext.prototype) return undefined
-    if ((context as { isValid?: unknown }).isValid === false) return undefined
-    const toTraceId = (context as { toTraceId?: unknown }).toTraceId
-    if (typeof toTraceId !== 'function') return context as SpanContext
-    const traceId: unknown = toTraceId.call(context)
-    if (typeof traceId !== 'string' || traceId === '') return context as SpanContext
-    if (traceId.length > MAX_TRACE_ID || !HEX_ID.test(traceId) || ZERO_ID.test(traceId)) {
-      return undefined
-    }
-    return context as SpanContext
-  } catch {
-    return undefined
-  }
 }
