@@ -24,12 +24,16 @@ interface Seen {
   closeListeners: number
 }
 
-function describeRequest(req: Request, res: Response): Seen {
-  return {
-    span: req.span,
-    active: req.span !== undefined && req.span === activeSpan(),
-    own: Object.prototype.hasOwnProperty.call(req, 'span'),
-    closeListeners: res.listenerCount('close'),
+// A handler that answers 'ok' after noting what it saw of req.span into `seen`.
+function describingHandler(seen: Seen[]) {
+  return (req: Request, res: Response): void => {
+    seen.push({
+      span: req.span,
+      active: req.span !== undefined && req.span === activeSpan(),
+      own: Object.prototype.hasOwnProperty.call(req, 'span'),
+      closeListeners: res.listenerCount('close'),
+    })
+    res.send('ok')
   }
 }
 
@@ -54,15 +58,9 @@ for (const [label, express] of majors) {
     it('should be the active span without a property or listener added per request', async () => {
       const seen: Seen[] = []
       const app = express()
-      app.get('/untraced', (req, res) => {
-        seen.push(describeRequest(req, res))
-        res.send('ok')
-      })
+      app.get('/untraced', describingHandler(seen))
       app.use(tracingMiddleware({ tracer }))
-      app.get('/traced', (req, res) => {
-        seen.push(describeRequest(req, res))
-        res.send('ok')
-      })
+      app.get('/traced', describingHandler(seen))
       const url = await serve(app)
       await send(`${url}/untraced`)
       await send(`${url}/traced`)
@@ -81,10 +79,7 @@ for (const [label, express] of majors) {
     it('should reach the handlers of a mounted sub-app', async () => {
       const seen: Seen[] = []
       const sub = express()
-      sub.get('/users/:id', (req, res) => {
-        seen.push(describeRequest(req, res))
-        res.send('ok')
-      })
+      sub.get('/users/:id', describingHandler(seen))
       const app = express()
       app.use(tracingMiddleware({ tracer }))
       app.use('/v1', sub)
