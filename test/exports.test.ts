@@ -17,6 +17,7 @@ const expected: Record<string, string[]> = {
     'createClientTracing',
     'createServerTracing',
     'redactUrl',
+    'responseResult',
     'startActiveSpan',
     'toCarrier',
     'traceIds',

@@ -1,6 +1,7 @@
 import { subscribe } from 'node:diagnostics_channel'
 import { IncomingMessage, ServerResponse } from 'node:http'
 import { Socket } from 'node:net'
+import type { ServerResult } from './server.js'
 
 // Why not `res.on('close', …)` per request: under Express, a listener added per request costs
 // ~14k instructions and a property ~37k, as much as the rest of tracehop's per-request work
@@ -9,11 +10,17 @@ import { Socket } from 'node:net'
 // 'http.server.response.finish' channel reports every finished response at no per-request cost,
 // and one 'close' listener per connection catches the responses a closed connection cut short.
 
-/** Receives a watched response's end once: `aborted` when its connection closed first. */
+/**
+ * How a watched response ended: `finished` (sent in full), `aborted` (its connection closed
+ * first) or `timedOut` (its connection timed out, then closed first).
+ */
+export type ResponseEnding = 'finished' | 'aborted' | 'timedOut'
+
+/** Receives a watched response's end once. */
 export type ResponseEndListener<State> = (
   state: State,
   response: ResponseLike,
-  aborted: boolean,
+  ending: ResponseEnding,
 ) => void
 
 /** What watchResponse() needs of a response: Node's `ServerResponse` or an equivalent. */
@@ -31,17 +38,24 @@ interface Watch {
 }
 
 const RESPONSE_FINISH = 'http.server.response.finish'
-// The open responses of each connection, oldest first: one WeakMap entry per connection, so a
+
+// The open responses of one connection, oldest first: one WeakMap entry per connection, so a
 // kept-alive connection's requests cost an array push and splice, not an ephemeron each.
-const openWatches = new WeakMap<Socket, Watch[]>()
+class Connection {
+  readonly watches: Watch[] = []
+  // Set when the connection timed out with responses open; those it then cuts short timed out.
+  timedOut = false
+}
+
+const connections = new WeakMap<Socket, Connection>()
 const otherWatches = new WeakMap<object, Watch>()
 let listening = false
 
 /**
- * Calls `end(state, response, aborted)` once, when `response` has been sent in full (after its
+ * Calls `end(state, response, ending)` once, when `response` has been sent in full (after its
  * 'finish' listeners, where 'close' would come) or when its connection closes first. Responses
  * of Node's HTTP/1 server are watched without a per-request listener; any other (HTTP/2, an
- * injected request) through its own 'close' event.
+ * injected request) through its own 'close' event, which cannot tell a timeout from an abort.
  */
 export function watchResponse<State>(
   request: unknown,
@@ -58,16 +72,19 @@ export function watchResponse<State>(
   }
   if (socket.closed) {
     // The client left before the span started: no 'close' is coming any more.
-    process.nextTick(settle, watch, true)
+    process.nextTick(settle, watch, 'aborted')
     return
   }
-  let open = openWatches.get(socket)
-  if (open === undefined) {
-    open = []
-    openWatches.set(socket, open)
+  let connection = connections.get(socket)
+  if (connection === undefined) {
+    connection = new Connection()
+    connections.set(socket, connection)
     socket.on('close', onSocketClose)
+    // Listening here changes nothing of Node's handling: it destroys a timed-out socket unless
+    // the request, response or server has a 'timeout' listener.
+    socket.on('timeout', onSocketTimeout)
   }
-  open.push(watch)
+  connection.watches.push(watch)
 }
 
 function listen(): boolean {
@@ -85,35 +102,65 @@ function listen(): boolean {
 // an uncaught exception), so the listener runs on the next tick, through settle().
 function onResponseFinish(message: unknown): void {
   const { response, socket } = message as { response?: unknown; socket?: unknown }
-  const open = socket instanceof Socket ? openWatches.get(socket) : undefined
-  if (open === undefined) return
-  for (let index = 0; index < open.length; index++) {
-    const watch = open[index] as Watch
+  const connection = socket instanceof Socket ? connections.get(socket) : undefined
+  if (connection === undefined) return
+  const watches = connection.watches
+  for (let index = 0; index < watches.length; index++) {
+    const watch = watches[index] as Watch
     if (watch.response !== response) continue
-    open.splice(index, 1)
-    process.nextTick(settle, watch, false)
+    watches.splice(index, 1)
+    // A timeout some handler survived is over once nothing is open.
+    if (watches.length === 0) connection.timedOut = false
+    process.nextTick(settle, watch, 'finished')
     return
   }
 }
 
+function onSocketTimeout(this: Socket): void {
+  const connection = connections.get(this)
+  if (connection !== undefined && connection.watches.length > 0) connection.timedOut = true
+}
+
 function onSocketClose(this: Socket): void {
-  const open = openWatches.get(this)
-  if (open === undefined) return
-  openWatches.delete(this)
-  for (const watch of open) settle(watch, !watch.response.writableFinished)
+  const connection = connections.get(this)
+  if (connection === undefined) return
+  connections.delete(this)
+  const cut: ResponseEnding = connection.timedOut ? 'timedOut' : 'aborted'
+  for (const watch of connection.watches) {
+    settle(watch, watch.response.writableFinished ? 'finished' : cut)
+  }
 }
 
 function onResponseClose(this: ResponseLike): void {
   const watch = otherWatches.get(this)
   if (watch === undefined) return
   otherWatches.delete(this)
-  settle(watch, !this.writableFinished)
+  settle(watch, this.writableFinished ? 'finished' : 'aborted')
 }
 
-function settle(watch: Watch, aborted: boolean): void {
+function settle(watch: Watch, ending: ResponseEnding): void {
   try {
-    watch.end(watch.state, watch.response, aborted)
+    watch.end(watch.state, watch.response, ending)
   } catch {
     // Adapters guard their own work; this is the last line between a bug and the user's process.
+  }
+}
+
+/** What a server span records of a response that ended as `ending`, matched to `route`. */
+export function responseResult(
+  response: ResponseLike,
+  ending: ResponseEnding,
+  route: string | undefined,
+): ServerResult {
+  const statusCode = ending === 'finished' || response.headersSent ? response.statusCode : undefined
+  if (ending === 'timedOut') return { statusCode, route, error: new ConnectionTimeoutError() }
+  return { statusCode, route, aborted: ending === 'aborted' }
+}
+
+/** The error of a request whose connection timed out before its response was sent. */
+class ConnectionTimeoutError extends Error {
+  override name = 'ConnectionTimeoutError'
+  constructor() {
+    super('the connection timed out before the response was sent')
   }
 }

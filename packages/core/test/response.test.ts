@@ -4,32 +4,43 @@ import http from 'node:http'
 import net from 'node:net'
 import { afterEach, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { watchResponse, type ResponseLike } from '@tracehop/core'
+import {
+  responseResult,
+  watchResponse,
+  type ResponseEnding,
+  type ResponseLike,
+} from '@tracehop/core'
 import { listen, waitFor, type RunningServer } from '../../../test/support/net.js'
 
 interface Ended {
   state: string
-  aborted: boolean
+  ending: ResponseEnding
   finishListenersRan: boolean
 }
 
 // A server whose responses are watched; `/hang` never answers, anything else answers at once.
-async function watchedServer(): Promise<{ server: RunningServer; ended: Ended[] }> {
+async function watchedServer(
+  configure: (server: http.Server) => void = () => undefined,
+): Promise<{ server: RunningServer; ended: Ended[]; started: string[] }> {
   const ended: Ended[] = []
+  const started: string[] = []
   const finishListenersRan = new WeakSet()
-  const server = await listen((req, res) => {
+  const server = http.createServer((req, res) => {
+    started.push(req.url ?? '')
     watchResponse(
       req,
       res,
-      (state: string, response, aborted) => {
-        ended.push({ state, aborted, finishListenersRan: finishListenersRan.has(response) })
+      (state: string, response, ending) => {
+        ended.push({ state, ending, finishListenersRan: finishListenersRan.has(response) })
       },
       req.url ?? '',
     )
     res.on('finish', () => finishListenersRan.add(res))
-    if (req.url !== '/hang') res.end('ok')
+    if (req.url === '/slow') setTimeout(() => res.end('late'), 250)
+    else if (req.url !== '/hang') res.end('ok')
   })
-  return { server, ended }
+  configure(server)
+  return { server: await listen(server), ended, started }
 }
 
 function rawRequests(port: number, paths: readonly string[]): Promise<net.Socket> {
@@ -56,7 +67,7 @@ describe('watchResponse', () => {
     assert.equal(await response.text(), 'ok')
     await waitFor(() => ended.length === 1, 'the end')
     await sleep(20)
-    assert.deepEqual(ended, [{ state: '/a', aborted: false, finishListenersRan: true }])
+    assert.deepEqual(ended, [{ state: '/a', ending: 'finished', finishListenersRan: true }])
   })
 
   it('should report the responses a closed connection cut short, each once', async () => {
@@ -69,11 +80,43 @@ describe('watchResponse', () => {
     await waitFor(() => ended.length === 3, 'the cut responses')
     await sleep(20)
     assert.deepEqual(
-      ended.map(({ state, aborted }) => [state, aborted]),
+      ended.map(({ state, ending }) => [state, ending]),
       [
-        ['/first', false],
-        ['/hang', true],
-        ['/after', true],
+        ['/first', 'finished'],
+        ['/hang', 'aborted'],
+        ['/after', 'aborted'],
+      ],
+    )
+  })
+
+  it('should tell a connection the server timed out from one the client closed', async () => {
+    const { server, ended } = await watchedServer((http) => http.setTimeout(100))
+    running = server
+    const socket = await rawRequests(server.port, ['/hang'])
+    await once(socket, 'close')
+    await waitFor(() => ended.length === 1, 'the end')
+    assert.equal(ended[0]?.ending, 'timedOut')
+  })
+
+  it('should not count a timeout that a handler survived', async () => {
+    // A 'timeout' listener on the server keeps Node from destroying the timed-out socket.
+    const { server, ended, started } = await watchedServer((http) => {
+      http.setTimeout(100)
+      http.on('timeout', () => undefined)
+    })
+    running = server
+    const socket = await rawRequests(server.port, ['/slow'])
+    await waitFor(() => ended.length === 1, 'the slow response')
+    // The next request on the connection is cut by the client, well within the timeout.
+    socket.write('GET /hang HTTP/1.1\r\nHost: x\r\n\r\n')
+    await waitFor(() => started.includes('/hang'), 'the next request')
+    socket.destroy()
+    await waitFor(() => ended.length === 2, 'the cut response')
+    assert.deepEqual(
+      ended.map(({ state, ending }) => [state, ending]),
+      [
+        ['/slow', 'finished'],
+        ['/hang', 'aborted'],
       ],
     )
   })
@@ -105,12 +148,12 @@ describe('watchResponse', () => {
   })
 
   it('should report a response whose connection had already closed', async () => {
-    const ended: boolean[] = []
+    const ended: ResponseEnding[] = []
     let closed!: () => void
     const allClosed = new Promise<void>((resolve) => (closed = resolve))
     const server = await listen((req, res) => {
       req.socket.once('close', () => {
-        watchResponse(req, res, (_state, _response, aborted) => ended.push(aborted), undefined)
+        watchResponse(req, res, (_state, _response, ending) => ended.push(ending), undefined)
         closed()
       })
     })
@@ -120,7 +163,7 @@ describe('watchResponse', () => {
     socket.destroy()
     await allClosed
     await waitFor(() => ended.length === 1, 'the end')
-    assert.deepEqual(ended, [true])
+    assert.deepEqual(ended, ['aborted'])
   })
 
   it("should watch any other response through its 'close' event", () => {
@@ -129,17 +172,17 @@ describe('watchResponse', () => {
       headersSent = true
       writableFinished = false
     }
-    const ended: boolean[] = []
+    const ended: ResponseEnding[] = []
     const done = new FakeResponse()
     const cut = new FakeResponse()
     for (const response of [done, cut]) {
-      watchResponse({}, response, (_s, _r, aborted) => ended.push(aborted), undefined)
+      watchResponse({}, response, (_s, _r, ending) => ended.push(ending), undefined)
     }
     done.writableFinished = true
     done.emit('close')
     cut.emit('close')
     done.emit('close')
-    assert.deepEqual(ended, [false, true])
+    assert.deepEqual(ended, ['finished', 'aborted'])
   })
 
   it('should keep a throwing listener away from the process', async () => {
@@ -186,3 +229,37 @@ async function fetchWith(agent: http.Agent, url: string): Promise<string> {
   for await (const chunk of response) body += String(chunk)
   return body
 }
+
+describe('responseResult', () => {
+  const response = (headersSent: boolean): ResponseLike => ({
+    statusCode: 503,
+    headersSent,
+    writableFinished: false,
+    on: () => undefined,
+  })
+
+  it('should record the status of a sent response and the route', () => {
+    assert.deepEqual(responseResult(response(true), 'finished', '/a/:b'), {
+      statusCode: 503,
+      route: '/a/:b',
+      aborted: false,
+    })
+  })
+
+  it('should record a status for a cut response only once its headers were sent', () => {
+    assert.deepEqual(responseResult(response(false), 'aborted', undefined), {
+      statusCode: undefined,
+      route: undefined,
+      aborted: true,
+    })
+    assert.equal(responseResult(response(true), 'aborted', undefined).statusCode, 503)
+  })
+
+  it('should record a timed-out connection as an error, not an abort', () => {
+    const result = responseResult(response(false), 'timedOut', '/x')
+    assert.equal(result.aborted, undefined)
+    assert.equal(result.statusCode, undefined)
+    assert.ok(result.error instanceof Error)
+    assert.equal(result.error.name, 'ConnectionTimeoutError')
+  })
+})
