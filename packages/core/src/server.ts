@@ -190,8 +190,8 @@ export class ServerSpan {
   private error: unknown = undefined
 
   /**
-   * False when nothing reads what finish() is given (the no-op tracer and no onFinish or
-   * operationName hook): adapters may then skip working out the route.
+   * False when finish() has no effect (opentracing's no-op span, and no onFinish or operationName
+   * hook to call): adapters may then skip watching for the end of the response.
    */
   readonly recordsResult: boolean
 

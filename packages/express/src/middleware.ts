@@ -1,6 +1,8 @@
 import {
   createServerTracing,
+  responseResult,
   watchResponse,
+  type ResponseEnding,
   type ResponseLike,
   type ServerTracingOptions,
 } from '@tracehop/core'
@@ -50,7 +52,8 @@ export function tracingMiddleware(options: ExpressTracingOptions = {}): RequestH
     })
     if (handle === undefined) return next()
     exposeSpan(req, handle)
-    watchResponse(req, res, finishSpan, req)
+    // A no-op span's end is unobservable: watching for it would be the only per-request cost.
+    if (handle.recordsResult) watchResponse(req, res, finishSpan, req)
     const header = handle.responseHeader
     if (header !== undefined && !res.headersSent) res.setHeader(header[0], header[1])
     handle.run(next)
@@ -73,19 +76,10 @@ export function tracingErrorHandler(): ErrorRequestHandler {
   }
 }
 
-function finishSpan(req: Request, res: ResponseLike, aborted: boolean): void {
+function finishSpan(req: Request, res: ResponseLike, ending: ResponseEnding): void {
   const handle = spans.get(req)
-  if (handle === undefined) return
-  // Reading res and walking the routers costs; skip it when nothing records the result.
-  if (!handle.recordsResult) return handle.finish(NOTHING_RECORDED)
-  handle.finish({
-    statusCode: !aborted || res.headersSent ? res.statusCode : undefined,
-    route: safeRoute(req, handle.request.url),
-    aborted,
-  })
+  handle?.finish(responseResult(res, ending, safeRoute(req, handle.request.url)))
 }
-
-const NOTHING_RECORDED = Object.freeze({})
 
 function safeRoute(req: Request, url: string): string | undefined {
   try {

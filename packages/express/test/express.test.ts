@@ -92,6 +92,21 @@ for (const [label, express] of majors) {
       assert.equal(span?.operationName, 'GET /never')
     })
 
+    it('should finish once, as a failure and not an abort, when the server times the connection out', async () => {
+      const app = express()
+      app.use(tracingMiddleware({ tracer }))
+      app.get('/stuck', () => undefined)
+      const httpServer = http.createServer(app)
+      httpServer.setTimeout(100)
+      server = await listen(httpServer)
+      await assert.rejects(send(`${server.url}/stuck`))
+      const [span] = await finished()
+      assert.equal(span?.operationName, 'GET /stuck')
+      assert.equal(span?.tags.error, true)
+      assert.equal(span?.tags['http.aborted'], undefined)
+      assert.equal(span?.tags['error.type'], 'ConnectionTimeoutError')
+    })
+
     it("should name by the route that answered after next('route')", async () => {
       const app = express()
       app.use(tracingMiddleware({ tracer }))

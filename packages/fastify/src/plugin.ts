@@ -1,7 +1,9 @@
 import {
   activeSpan,
   createServerTracing,
+  responseResult,
   watchResponse,
+  type ResponseEnding,
   type ResponseLike,
   type ServerSpan,
   type ServerTracingOptions,
@@ -53,10 +55,12 @@ function tracingPluginCallback(
     if (handle.responseHeader !== undefined) {
       void reply.header(handle.responseHeader[0], handle.responseHeader[1])
     }
-    // Ends with the response, whichever way it goes (sent, hijacked, destroyed, or the client
-    // leaving first), without a listener or closure per request on a real connection. This is
-    // also why there is no onResponse or onRequestAbort hook: each costs more per request.
-    watchResponse(request.raw, reply.raw, finishSpan, request)
+    // Ends with the response, whichever way it goes (sent, hijacked, destroyed, the client
+    // leaving first, the connection timing out), without a listener or closure per request on a
+    // real connection. This is also why there is no onResponse, onRequestAbort or onTimeout hook:
+    // each costs more per request (onTimeout an object and a listener removal).
+    // A no-op span's end is unobservable, so it is not watched at all.
+    if (handle.recordsResult) watchResponse(request.raw, reply.raw, finishSpan, request)
     handle.run(next)
   })
 
@@ -73,27 +77,12 @@ function tracingPluginCallback(
     next()
   })
 
-  fastify.addHook('onTimeout', function tracehopTimeoutSpan(request, reply, next) {
-    const handle = (request as TracedRequest)[SERVER_SPAN]
-    handle?.finish({
-      route: routeOf(request),
-      statusCode: reply.raw.headersSent ? reply.statusCode : undefined,
-      error: new Error('the connection timed out before the response was sent'),
-    })
-    next()
-  })
-
   done()
 }
 
-function finishSpan(request: FastifyRequest, response: ResponseLike, aborted: boolean): void {
+function finishSpan(request: FastifyRequest, response: ResponseLike, ending: ResponseEnding): void {
   const handle = (request as TracedRequest)[SERVER_SPAN]
-  if (handle === null || handle.isFinished) return
-  handle.finish({
-    statusCode: aborted && !response.headersSent ? undefined : response.statusCode,
-    route: routeOf(request),
-    aborted,
-  })
+  handle?.finish(responseResult(response, ending, routeOf(request)))
 }
 
 function routeOf(request: FastifyRequest): string | undefined {
