@@ -1,6 +1,6 @@
 // npm run bench: tracehop's overhead against the bare frameworks and the alternatives.
 //   node bench/run.mjs [--quick] [--only express,fastify-otel] [--rounds 5] [--duration 3]
-//                      [--warmup 1] [--connections 50] [--no-memory]
+//                      [--warmup 5] [--connections 50] [--no-memory]
 // A full run (no --quick, no --only) rewrites bench/RESULTS.md; others write bench/out/.
 import { execSync } from 'node:child_process'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
@@ -30,7 +30,10 @@ const only = args.only?.split(',').map((filter) => filter.trim())
 const settings = {
   rounds: Number(args.rounds ?? (args.quick ? 1 : 5)),
   duration: Number(args.duration ?? (args.quick ? 1 : 3)),
-  warmup: Number(args.warmup ?? (args.quick ? 0.5 : 1)),
+  // V8 is still optimizing after a second or two of load (the Express + jaeger-client variants
+  // compile ~190, ~140, ~110, ~35 and ~12 functions in their first five seconds, --trace-opt),
+  // and its compiler threads share the server's core: a short warm-up times the JIT.
+  warmup: Number(args.warmup ?? (args.quick ? 0.5 : 5)),
   connections: Number(args.connections),
   pinned: canPin,
   date: new Date().toISOString(),
