@@ -2,7 +2,9 @@
 // repeats (to about 1-3 % on Express, whose re-prototyped requests make V8's work vary, and
 // better on Fastify), whatever else runs. Each variant's server runs under callgrind with
 // instrumentation off while it warms up (so V8 has compiled the hot path), then counts a fixed
-// number of sequential keep-alive requests. Only the server process is counted.
+// number of sequential keep-alive requests. Only the server process is counted. Each bare
+// server is also timed natively (user CPU per request, same load), which turns counts into µs
+// for the targets printed at the end (bench/lib/instruction-targets.mjs).
 //
 //   node bench/instructions.mjs [--only express-als,express-tracehop-noop] [--requests 3000]
 //                               [--warmup 10000] [--repeat 2]
@@ -12,6 +14,8 @@ import http from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { instructionTargets } from './lib/instruction-targets.mjs'
+import { startNode } from './lib/processes.mjs'
 import { variants } from './lib/variants.mjs'
 
 const DEFAULT_VARIANTS = [
@@ -24,6 +28,10 @@ const DEFAULT_VARIANTS = [
   'fastify-als',
   'fastify-tracehop-noop',
   'fastify-tracehop-recording',
+  'express-tracehop-jaeger',
+  'express-eot-jaeger',
+  'fastify-tracehop-otelshim',
+  'fastify-otel',
 ]
 
 const { values: args } = parseArgs({
@@ -102,6 +110,26 @@ function compilerInstructions(dumpFile) {
   return sum
 }
 
+/** User CPU µs per request of a native (uninstrumented) server of `variant`, same load. */
+async function userTimeOnce(variant) {
+  const server = startNode(serverScript, {
+    core: 0,
+    env: { BENCH_VARIANT: JSON.stringify(variant.spec), BENCH_UDP_PORT: '9' },
+  })
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+  try {
+    const { port } = await server.next('ready')
+    await load(port, agent, warmup)
+    await server.ask({ type: 'start' }, 'started')
+    await load(port, agent, requests)
+    const { userUs } = await server.ask({ type: 'stop' }, 'stopped')
+    return userUs / requests
+  } finally {
+    agent.destroy()
+    await server.stop()
+  }
+}
+
 async function load(port, agent, count) {
   for (let i = 0; i < count; i++) {
     await new Promise((resolve, reject) => {
@@ -155,4 +183,23 @@ for (const row of rows) {
       `${als === undefined ? '–' : signed(value - median(als.counts))} | ` +
       `${thousands(row.compiling)} |`,
   )
+}
+
+// Natively timed bare servers, for the targets in µs: three fresh servers each, the median.
+const rates = new Map()
+for (const row of rows.filter((candidate) => candidate.name === candidate.baseline)) {
+  const framework = row.name.replace(/-bare$/, '')
+  if (!rows.some((candidate) => candidate.name === `${framework}-tracehop-noop`)) continue
+  const variant = variants.find((candidate) => candidate.name === row.name)
+  const times = []
+  for (let i = 0; i < 3; i++) times.push(await userTimeOnce(variant))
+  times.sort((a, b) => a - b)
+  const instructions = median(row.counts)
+  rates.set(framework, { instructions, userUs: times[1], perUs: instructions / times[1] })
+  console.error(`${row.name}: ${times.map((time) => time.toFixed(1)).join(', ')} µs user/request`)
+}
+const medians = new Map(rows.map((row) => [row.name, median(row.counts)]))
+console.log('')
+for (const { verdict, label, detail } of instructionTargets(medians, rates)) {
+  console.log(`- **${verdict}** ${label}: ${detail}`)
 }

@@ -55,6 +55,7 @@ async function main() {
       process.send({
         type: 'stopped',
         cpuUs: cpu.user + cpu.system,
+        userUs: cpu.user,
         rss,
         spans: spans === null ? null : spans - startSpans,
       })
