@@ -18,6 +18,7 @@ import net from 'node:net'
 import { after, afterEach, beforeEach, describe, it } from 'node:test'
 import type { ServerTracingOptions } from '@tracehop/core'
 import { RecordingTracer, assertFinishedOnce, type RecordingSpan } from '@tracehop/testing'
+import { Tracer } from 'opentracing'
 import { FaultyTracer, type FaultPoint } from '../support/faulty-tracer.js'
 import {
   abortAfterFirstChunk,
@@ -321,6 +322,25 @@ export function describeServerContract(name: string, start: StartContractApp): v
         assert.deepEqual(finished, [['/users/:id', 200]])
         assert.equal(span.tags['custom.start'], true)
         assert.equal(span.tags['custom.finish'], true)
+      })
+
+      it('should still call operationName and onFinish with the no-op tracer', async () => {
+        // Its spans keep nothing, so the end of the response is watched only for the hooks.
+        const seen: unknown[] = []
+        server = await start({
+          tracer: new Tracer(),
+          operationName: ({ route }) => {
+            seen.push(['named', route])
+            return `named ${route}`
+          },
+          onFinish: ({ route, statusCode }) => seen.push([route, statusCode]),
+        })
+        assert.equal((await send(`${server.url}/status/201`)).status, 201)
+        await waitFor(() => seen.length === 2, 'the hooks')
+        assert.deepEqual(seen, [
+          ['named', '/status/:code'],
+          ['/status/:code', 201],
+        ])
       })
 
       it('should change nothing when a hook throws, and report it', async () => {

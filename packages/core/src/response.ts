@@ -43,7 +43,7 @@ const RESPONSE_FINISH = 'http.server.response.finish'
 // kept-alive connection's requests cost an array push and splice, not an ephemeron each.
 class Connection {
   readonly watches: Watch[] = []
-  // Set when the connection timed out with responses open; those it then cuts short timed out.
+  // Set when a timeout closed the connection: the responses it cut short timed out.
   timedOut = false
 }
 
@@ -80,8 +80,8 @@ export function watchResponse<State>(
     connection = new Connection()
     connections.set(socket, connection)
     socket.on('close', onSocketClose)
-    // Listening here changes nothing of Node's handling: it destroys a timed-out socket unless
-    // the request, response or server has a 'timeout' listener.
+    // Listening on the socket changes nothing of Node's handling: it destroys a timed-out socket
+    // unless the server, the response on the socket or an incomplete request listens for it.
     socket.on('timeout', onSocketTimeout)
   }
   connection.watches.push(watch)
@@ -109,16 +109,16 @@ function onResponseFinish(message: unknown): void {
     const watch = watches[index] as Watch
     if (watch.response !== response) continue
     watches.splice(index, 1)
-    // A timeout some handler survived is over once nothing is open.
-    if (watches.length === 0) connection.timedOut = false
     process.nextTick(settle, watch, 'finished')
     return
   }
 }
 
+// Node's own 'timeout' listener came first: the socket is destroyed by now if the timeout (or a
+// handler of it) closed the connection. One that a handler survived is not the response's end.
 function onSocketTimeout(this: Socket): void {
   const connection = connections.get(this)
-  if (connection !== undefined && connection.watches.length > 0) connection.timedOut = true
+  if (connection !== undefined && this.destroyed) connection.timedOut = true
 }
 
 function onSocketClose(this: Socket): void {
