@@ -14,8 +14,9 @@ import http from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { instructionTargets } from './lib/instruction-targets.mjs'
+import { instructionTargets, signed, thousands } from './lib/instruction-targets.mjs'
 import { startNode } from './lib/processes.mjs'
+import { median } from './lib/stats.mjs'
 import { variants } from './lib/variants.mjs'
 
 const DEFAULT_VARIANTS = [
@@ -161,9 +162,8 @@ try {
   rmSync(outDir, { recursive: true, force: true })
 }
 
-const median = (counts) => counts[Math.floor((counts.length - 1) / 2)]
-const thousands = (value) => `${(value / 1000).toFixed(1)}k`
-const signed = (value) => `${value >= 0 ? '+' : ''}${thousands(value)}`
+// The median of sorted counts, the lower of the two middle ones for an even number.
+const lowerMedian = (counts) => counts[Math.floor((counts.length - 1) / 2)]
 console.log(
   `Instructions per request (callgrind; ${requests} requests after ${warmup} warm-up; each ` +
     `count is one fresh server, deltas use their median, the lower for an even number; V8's ` +
@@ -176,11 +176,11 @@ console.log('|---|---|---|---|---|')
 for (const row of rows) {
   const bare = rows.find((candidate) => candidate.name === row.baseline)
   const als = rows.find((candidate) => candidate.name === row.baseline.replace(/-bare$/, '-als'))
-  const value = median(row.counts)
+  const value = lowerMedian(row.counts)
   console.log(
     `| ${row.name} | ${row.counts.map(thousands).join(' / ')} | ` +
-      `${bare === undefined ? '–' : signed(value - median(bare.counts))} | ` +
-      `${als === undefined ? '–' : signed(value - median(als.counts))} | ` +
+      `${bare === undefined ? '–' : signed(value - lowerMedian(bare.counts))} | ` +
+      `${als === undefined ? '–' : signed(value - lowerMedian(als.counts))} | ` +
       `${thousands(row.compiling)} |`,
   )
 }
@@ -193,12 +193,12 @@ for (const row of rows.filter((candidate) => candidate.name === candidate.baseli
   const variant = variants.find((candidate) => candidate.name === row.name)
   const times = []
   for (let i = 0; i < 3; i++) times.push(await userTimeOnce(variant))
-  times.sort((a, b) => a - b)
-  const instructions = median(row.counts)
-  rates.set(framework, { instructions, userUs: times[1], perUs: instructions / times[1] })
+  const instructions = lowerMedian(row.counts)
+  const userUs = median(times)
+  rates.set(framework, { instructions, userUs, perUs: instructions / userUs })
   console.error(`${row.name}: ${times.map((time) => time.toFixed(1)).join(', ')} µs user/request`)
 }
-const medians = new Map(rows.map((row) => [row.name, median(row.counts)]))
+const medians = new Map(rows.map((row) => [row.name, lowerMedian(row.counts)]))
 console.log('')
 for (const { verdict, label, detail } of instructionTargets(medians, rates)) {
   console.log(`- **${verdict}** ${label}: ${detail}`)

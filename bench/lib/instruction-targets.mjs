@@ -7,8 +7,10 @@
 // - a throughput ratio from counts is an upper bound (kernel time added to both sides brings it
 //   toward 1): below its limit it fails for certain, above it it is only "not ruled out".
 
-const thousands = (value) => `${(value / 1000).toFixed(1)}k`
-const signed = (value) => `${value >= 0 ? '+' : ''}${thousands(value)}`
+/** `598.5k`: an instruction count in thousands. */
+export const thousands = (value) => `${(value / 1000).toFixed(1)}k`
+/** `+2.9k`: a difference of instruction counts, signed. */
+export const signed = (value) => `${value >= 0 ? '+' : ''}${thousands(value)}`
 
 /** PASS/FAIL/SKIP lines. `counts`: median instructions/request by variant; `rates`: by framework. */
 export function instructionTargets(counts, rates) {
