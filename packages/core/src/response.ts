@@ -6,9 +6,10 @@ import type { ServerResult } from './server.js'
 // Why not `res.on('close', …)` per request: under Express, a listener added per request costs
 // ~14k instructions and a property ~37k, as much as the rest of tracehop's per-request work
 // with the no-op tracer or more (Express re-prototypes both objects, so each addition builds new
-// hidden classes and turns the framework's own property reads megamorphic; bench/RESULTS.md). Node's own
-// 'http.server.response.finish' channel reports every finished response at no per-request cost,
-// and one 'close' listener per connection catches the responses a closed connection cut short.
+// hidden classes and turns the framework's own property reads megamorphic; bench/RESULTS.md).
+// Node's own 'http.server.response.finish' channel reports every finished response at no
+// per-request cost, and one 'close' and one 'timeout' listener per connection catch the
+// responses a closed connection cut short.
 
 /**
  * How a watched response ended: `finished` (sent in full), `aborted` (its connection closed
