@@ -10,6 +10,7 @@ import {
   type Outcome,
   type TracingOptions,
 } from './options.js'
+import { watchResponse, type ResponseEndListener, type ResponseLike } from './response.js'
 import { capTag, normalizeMethod, redactUrl } from './url.js'
 
 /** A request as a server adapter sees it, in plain data. */
@@ -209,6 +210,19 @@ export class ServerSpan {
   ) {
     this.recordsResult =
       recording || options.onFinish !== undefined || options.operationName !== undefined
+  }
+
+  /**
+   * Calls `end` when `response` ends, through watchResponse(); not at all when finish() would
+   * have no effect (see recordsResult), since watching would then be the only per-request cost.
+   */
+  watchResponse<State>(
+    request: unknown,
+    response: ResponseLike,
+    end: ResponseEndListener<State>,
+    state: State,
+  ): void {
+    if (this.recordsResult) watchResponse(request, response, end, state)
   }
 
   /** Runs `fn` with this span active (activeSpan() returns it inside, across awaits). */

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { EventEmitter } from 'node:events'
 import { afterEach, describe, it } from 'node:test'
 import { createServerTracing } from '@tracehop/core'
 import { RecordingTracer, RecordingSpanContext } from '@tracehop/testing'
@@ -177,6 +178,27 @@ describe('server lifecycle', () => {
     assert.ok(handle)
     assert.equal(handle.responseHeader, undefined)
     handle.finish({})
+  })
+
+  it('should watch the response only when finishing it has an effect', () => {
+    const ended: string[] = []
+    const responses: EventEmitter[] = []
+    for (const [label, options] of [
+      ['no-op', { tracer: new Tracer() }],
+      ['no-op with onFinish', { tracer: new Tracer(), onFinish: () => undefined }],
+      ['recording', { tracer: new RecordingTracer() }],
+    ] as const) {
+      const response = Object.assign(new EventEmitter(), {
+        statusCode: 200,
+        headersSent: true,
+        writableFinished: true,
+      })
+      responses.push(response)
+      const handle = createServerTracing(options, 'test').start(request())
+      handle?.watchResponse({}, response, (state: string) => ended.push(state), label)
+    }
+    for (const response of responses) response.emit('close')
+    assert.deepEqual(ended, ['no-op with onFinish', 'recording'])
   })
 
   it("should skip extract and tags for opentracing's no-op tracer, unless a hook reads them", () => {

@@ -1,7 +1,6 @@
 import {
   createServerTracing,
   responseResult,
-  watchResponse,
   type ResponseEnding,
   type ResponseLike,
   type ServerTracingOptions,
@@ -52,8 +51,7 @@ export function tracingMiddleware(options: ExpressTracingOptions = {}): RequestH
     })
     if (handle === undefined) return next()
     exposeSpan(req, handle)
-    // A no-op span's end is unobservable: watching for it would be the only per-request cost.
-    if (handle.recordsResult) watchResponse(req, res, finishSpan, req)
+    handle.watchResponse(req, res, finishSpan, req)
     const header = handle.responseHeader
     if (header !== undefined && !res.headersSent) res.setHeader(header[0], header[1])
     handle.run(next)

@@ -2,7 +2,6 @@ import {
   activeSpan,
   createServerTracing,
   responseResult,
-  watchResponse,
   type ResponseEnding,
   type ResponseLike,
   type ServerSpan,
@@ -59,8 +58,7 @@ function tracingPluginCallback(
     // leaving first, the connection timing out), without a listener or closure per request on a
     // real connection. This is also why there is no onResponse, onRequestAbort or onTimeout hook:
     // each costs more per request (onTimeout an object and a listener removal).
-    // A no-op span's end is unobservable, so it is not watched at all.
-    if (handle.recordsResult) watchResponse(request.raw, reply.raw, finishSpan, request)
+    handle.watchResponse(request.raw, reply.raw, finishSpan, request)
     handle.run(next)
   })
 
