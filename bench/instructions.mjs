@@ -4,34 +4,36 @@
 // instrumentation off while it warms up (so V8 has compiled the hot path), then counts a fixed
 // number of sequential keep-alive requests. Only the server process is counted. Each bare
 // server is also timed natively (user CPU per request, same load), which turns counts into µs
-// for the targets printed at the end (bench/lib/instruction-targets.mjs).
+// for the targets printed at the end (bench/lib/instruction-targets.mjs). A run of the default
+// set writes the "## Instruction counts" section of bench/RESULTS.md; every run, bench/out/.
 //
 //   node bench/instructions.mjs [--only express-als,express-tracehop-noop] [--requests 3000]
-//                               [--warmup 10000] [--repeat 2]
+//                               [--warmup 30000] [--repeat 3]
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { instructionTargets, signed, thousands } from './lib/instruction-targets.mjs'
 import { startNode } from './lib/processes.mjs'
+import { withCountSection } from './lib/report.mjs'
 import { median } from './lib/stats.mjs'
 import { variants } from './lib/variants.mjs'
 
+// What the targets need: each framework's bare, ALS floor and no-op variants, the jaeger-client
+// pair and the OTel pairs (only bounded by counts: see instruction-targets.mjs).
 const DEFAULT_VARIANTS = [
-  'express-bare',
-  'express-als',
-  'express-tracehop-noop',
-  'express-eot-noop',
-  'express-tracehop-recording',
-  'fastify-bare',
-  'fastify-als',
-  'fastify-tracehop-noop',
-  'fastify-tracehop-recording',
+  ...['express', 'express4', 'fastify', 'fastify4'].flatMap((framework) =>
+    ['bare', 'als', 'tracehop-noop'].map((suffix) => `${framework}-${suffix}`),
+  ),
   'express-tracehop-jaeger',
   'express-eot-jaeger',
+  'express-tracehop-otelshim',
+  'express-otel-auto',
   'fastify-tracehop-otelshim',
+  'fastify-otel-http',
   'fastify-otel',
 ]
 
@@ -45,9 +47,11 @@ const { values: args } = parseArgs({
 })
 const names = args.only?.split(',') ?? DEFAULT_VARIANTS
 const requests = Number(args.requests ?? 3000)
-const warmup = Number(args.warmup ?? 10000)
-const repeat = Number(args.repeat ?? 2)
-const serverScript = new URL('./servers/server.cjs', import.meta.url).pathname
+const warmup = Number(args.warmup ?? 30000)
+// Express counts drift by 1-3 % between fresh servers: three each, and their median.
+const repeat = Number(args.repeat ?? 3)
+const here = (path) => fileURLToPath(new URL(path, import.meta.url))
+const serverScript = here('servers/server.cjs')
 
 /** Instructions per request of one fresh server of `variant`. */
 async function countOnce(variant, outDir) {
@@ -111,7 +115,7 @@ function compilerInstructions(dumpFile) {
   return sum
 }
 
-/** User CPU µs per request of a native (uninstrumented) server of `variant`, same load. */
+/** User and total (user + system) CPU µs per request of a native server of `variant`, same load. */
 async function userTimeOnce(variant) {
   const server = startNode(serverScript, {
     core: 0,
@@ -123,8 +127,8 @@ async function userTimeOnce(variant) {
     await load(port, agent, warmup)
     await server.ask({ type: 'start' }, 'started')
     await load(port, agent, requests)
-    const { userUs } = await server.ask({ type: 'stop' }, 'stopped')
-    return userUs / requests
+    const { userUs, cpuUs } = await server.ask({ type: 'stop' }, 'stopped')
+    return { userUs: userUs / requests, cpuUs: cpuUs / requests }
   } finally {
     agent.destroy()
     await server.stop()
@@ -164,26 +168,28 @@ try {
 
 // The median of sorted counts, the lower of the two middle ones for an even number.
 const lowerMedian = (counts) => counts[Math.floor((counts.length - 1) / 2)]
-console.log(
-  `Instructions per request (callgrind; ${requests} requests after ${warmup} warm-up; each ` +
-    `count is one fresh server, deltas use their median, the lower for an even number; V8's ` +
-    `optimizing compiler, still at work in some servers, is left out and shown apart):\n`,
-)
-console.log(
+const report = [
+  `Counted by \`npm run bench:instructions\` (bench/instructions.mjs) on ${new Date().toISOString()}, ` +
+    `Node ${process.version}. Instructions per request (callgrind; ${requests} requests after ` +
+    `${warmup} warm-up; each count is one fresh server, deltas use their median, the lower for ` +
+    `an even number; V8's optimizing compiler, still at work in some servers, is left out and ` +
+    `shown apart):`,
+  '',
   '| variant | instructions/request | Δ vs bare | Δ vs ALS floor | compiling, left out (max) |',
-)
-console.log('|---|---|---|---|---|')
+  '|---|---|---|---|---|',
+]
 for (const row of rows) {
   const bare = rows.find((candidate) => candidate.name === row.baseline)
   const als = rows.find((candidate) => candidate.name === row.baseline.replace(/-bare$/, '-als'))
   const value = lowerMedian(row.counts)
-  console.log(
+  report.push(
     `| ${row.name} | ${row.counts.map(thousands).join(' / ')} | ` +
       `${bare === undefined ? '–' : signed(value - lowerMedian(bare.counts))} | ` +
       `${als === undefined ? '–' : signed(value - lowerMedian(als.counts))} | ` +
       `${thousands(row.compiling)} |`,
   )
 }
+console.log(report.join('\n'))
 
 // Natively timed bare servers, for the targets in µs: three fresh servers each, the median.
 const rates = new Map()
@@ -194,12 +200,26 @@ for (const row of rows.filter((candidate) => candidate.name === candidate.baseli
   const times = []
   for (let i = 0; i < 3; i++) times.push(await userTimeOnce(variant))
   const instructions = lowerMedian(row.counts)
-  const userUs = median(times)
-  rates.set(framework, { instructions, userUs, perUs: instructions / userUs })
-  console.error(`${row.name}: ${times.map((time) => time.toFixed(1)).join(', ')} µs user/request`)
+  const userUs = median(times.map((time) => time.userUs))
+  const cpuUs = median(times.map((time) => time.cpuUs))
+  rates.set(framework, { instructions, userUs, cpuUs, perUs: instructions / userUs })
+  console.error(
+    `${row.name}: ${times.map((time) => `${time.userUs.toFixed(1)} (${time.cpuUs.toFixed(1)})`).join(', ')} µs user (total) CPU/request`,
+  )
 }
 const medians = new Map(rows.map((row) => [row.name, lowerMedian(row.counts)]))
-console.log('')
-for (const { verdict, label, detail } of instructionTargets(medians, rates)) {
-  console.log(`- **${verdict}** ${label}: ${detail}`)
+const targets = instructionTargets(medians, rates).map(
+  ({ verdict, label, detail }) => `- **${verdict}** ${label}: ${detail}`,
+)
+console.log(`\n${targets.join('\n')}`)
+report.push('', ...targets)
+
+// A run of the default set rewrites its section of bench/RESULTS.md; any run is kept in out/.
+const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+mkdirSync(here('out'), { recursive: true })
+writeFileSync(here(`out/instructions-${stamp}.md`), `${report.join('\n')}\n`)
+if (args.only === undefined) {
+  const resultsPath = here('RESULTS.md')
+  writeFileSync(resultsPath, withCountSection(readFileSync(resultsPath, 'utf8'), report.join('\n')))
+  console.log(`\ncounts written to ${resultsPath}`)
 }

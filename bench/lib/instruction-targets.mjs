@@ -4,20 +4,29 @@
 // - a difference in instructions is a difference in user CPU time, turned into µs at the bare
 //   server's own rate (its instructions per µs of user time, timed natively in the same run);
 // - "at least as fast as" compares counts directly;
-// - a throughput ratio from counts is an upper bound (kernel time added to both sides brings it
-//   toward 1): below its limit it fails for certain, above it it is only "not ruled out".
+// - a throughput ratio from counts is a bound, as kernel time added to both sides brings it
+//   toward 1: a ratio below 1 (bare / traced) is a lower bound, so at or above its limit it
+//   passes for certain; a ratio above 1 (the alternative / tracehop) is an upper bound, so below
+//   its limit it fails for certain, and above it it is only "not ruled out".
 
 /** `598.5k`: an instruction count in thousands. */
 export const thousands = (value) => `${(value / 1000).toFixed(1)}k`
 /** `+2.9k`: a difference of instruction counts, signed. */
 export const signed = (value) => `${value >= 0 ? '+' : ''}${thousands(value)}`
 
-/** PASS/FAIL/SKIP lines. `counts`: median instructions/request by variant; `rates`: by framework. */
+/** The no-op tracer's throughput ratio to bare, at least, by framework (perf-anchors.md). */
+const NOOP_RATIO = { express: 0.93, express4: 0.93, fastify: 0.85, fastify4: 0.85 }
+
+/** PASS/FAIL lines. `counts`: median instructions/request by variant; `rates`: by framework. */
 export function instructionTargets(counts, rates) {
   const lines = []
-  for (const framework of ['express', 'fastify', 'express4', 'fastify4']) {
-    const [noop, als] = [counts.get(`${framework}-tracehop-noop`), counts.get(`${framework}-als`)]
+  for (const [framework, minimumRatio] of Object.entries(NOOP_RATIO)) {
+    const [bare, noop] = [counts.get(`${framework}-bare`), counts.get(`${framework}-tracehop-noop`)]
     const rate = rates.get(framework)
+    if (bare !== undefined && noop !== undefined) {
+      lines.push(noopThroughput(framework, minimumRatio, bare, noop, rate))
+    }
+    const als = counts.get(`${framework}-als`)
     if (noop === undefined || als === undefined || rate === undefined) continue
     const limit = 5 * rate.perUs
     const extra = noop - als
@@ -40,7 +49,7 @@ export function instructionTargets(counts, rates) {
   }
   for (const [framework, other, limit] of [
     ['express', 'express-otel-auto', 1.3],
-    ['fastify', 'fastify-otel', 2],
+    ['fastify', 'fastify-otel-http', 2],
   ]) {
     const [shim, alternative] = [counts.get(`${framework}-tracehop-otelshim`), counts.get(other)]
     if (shim === undefined || alternative === undefined) continue
@@ -52,4 +61,26 @@ export function instructionTargets(counts, rates) {
     })
   }
   return lines
+}
+
+// bare / no-op in user instructions is a lower bound on the throughput ratio. When it falls below
+// the limit, the verdict takes the kernel's share into account: the bare server's natively timed
+// CPU (user + system) per request, against that plus tracehop's extra instructions in µs.
+function noopThroughput(framework, minimumRatio, bare, noop, rate) {
+  const label = `1. no-op tracer, ${framework}: throughput ratio >= ${minimumRatio}, by count`
+  const lowerBound = bare / noop
+  const counted = `${thousands(bare)} / ${thousands(noop)} user instructions = ${lowerBound.toFixed(3)}`
+  if (lowerBound >= minimumRatio) {
+    return { verdict: 'PASS', label, detail: `${counted}, a lower bound` }
+  }
+  if (rate === undefined) return { verdict: 'FAIL', label, detail: `${counted}, a lower bound` }
+  const extraUs = (noop - bare) / rate.perUs
+  const ratio = rate.cpuUs / (rate.cpuUs + extraUs)
+  return {
+    verdict: ratio >= minimumRatio ? 'PASS' : 'FAIL',
+    label,
+    detail:
+      `${counted} without the kernel; with it: bare ${rate.cpuUs.toFixed(1)} µs CPU/request ` +
+      `(${rate.userUs.toFixed(1)} user), tracehop +${extraUs.toFixed(1)} µs = ${ratio.toFixed(3)}`,
+  }
 }

@@ -5,10 +5,10 @@ const tracers = ['noop', 'recording', 'jaeger', 'otelshim']
 
 function serverVariants(framework, integrations) {
   const bare = `${framework}-bare`
-  return integrations.map(([suffix, integration, tracer]) => ({
+  return integrations.map(([suffix, integration, tracer, options]) => ({
     name: `${framework}-${suffix}`,
     baseline: bare,
-    spec: { framework, integration, ...(tracer === undefined ? {} : { tracer }) },
+    spec: { framework, integration, ...(tracer === undefined ? {} : { tracer }), ...options },
   }))
 }
 
@@ -55,6 +55,7 @@ export const variants = [
     ['als', 'als'],
     ...tracers.map((tracer) => [`tracehop-${tracer}`, 'tracehop', tracer]),
     ['otel', 'fastify-otel'],
+    ['otel-http', 'fastify-otel', undefined, { withHttp: true }],
   ]),
   ...serverVariants('fastify4', [
     ['bare', 'bare'],
