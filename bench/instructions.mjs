@@ -5,10 +5,11 @@
 // number of sequential keep-alive requests. Only the server process is counted. Each bare
 // server is also timed natively (user CPU per request, same load), which turns counts into µs
 // for the targets printed at the end (bench/lib/instruction-targets.mjs). A run of the default
-// set writes the "## Instruction counts" section of bench/RESULTS.md; every run, bench/out/.
+// set writes the "## Instruction counts" section of bench/RESULTS.md; every run is saved in
+// bench/out/ as JSON, which --from re-renders.
 //
 //   node bench/instructions.mjs [--only express-als,express-tracehop-noop] [--requests 3000]
-//                               [--warmup 30000] [--repeat 3]
+//                               [--warmup 30000] [--repeat 3] [--from bench/out/instructions-<date>.json]
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
@@ -43,6 +44,7 @@ const { values: args } = parseArgs({
     requests: { type: 'string' },
     warmup: { type: 'string' },
     repeat: { type: 'string' },
+    from: { type: 'string' },
   },
 })
 const names = args.only?.split(',') ?? DEFAULT_VARIANTS
@@ -147,79 +149,108 @@ async function load(port, agent, count) {
   }
 }
 
-const outDir = mkdtempSync(join(tmpdir(), 'tracehop-callgrind-'))
-const rows = []
-try {
-  for (const name of names) {
-    const variant = variants.find((candidate) => candidate.name === name)
-    if (variant === undefined) throw new Error(`no variant ${name}`)
-    const runs = []
-    for (let i = 0; i < repeat; i++) runs.push(await countOnce(variant, outDir))
-    const counts = runs.map((run) => run.perRequest).sort((a, b) => a - b)
-    const compiling = Math.max(...runs.map((run) => run.compiling))
-    rows.push({ name, baseline: variant.baseline, counts, compiling })
-    console.error(
-      `${name}: ${counts.map((count) => Math.round(count)).join(', ')} (compiling, at most: ${Math.round(compiling)})`,
-    )
-  }
-} finally {
-  rmSync(outDir, { recursive: true, force: true })
-}
-
 // The median of sorted counts, the lower of the two middle ones for an even number.
 const lowerMedian = (counts) => counts[Math.floor((counts.length - 1) / 2)]
-const report = [
-  `Counted by \`npm run bench:instructions\` (bench/instructions.mjs) on ${new Date().toISOString()}, ` +
-    `Node ${process.version}. Instructions per request (callgrind; ${requests} requests after ` +
-    `${warmup} warm-up; each count is one fresh server, deltas use their median, the lower for ` +
-    `an even number; V8's optimizing compiler, still at work in some servers, is left out and ` +
-    `shown apart):`,
-  '',
-  '| variant | instructions/request | Δ vs bare | Δ vs ALS floor | compiling, left out (max) |',
-  '|---|---|---|---|---|',
-]
-for (const row of rows) {
-  const bare = rows.find((candidate) => candidate.name === row.baseline)
-  const als = rows.find((candidate) => candidate.name === row.baseline.replace(/-bare$/, '-als'))
-  const value = lowerMedian(row.counts)
-  report.push(
-    `| ${row.name} | ${row.counts.map(thousands).join(' / ')} | ` +
-      `${bare === undefined ? '–' : signed(value - lowerMedian(bare.counts))} | ` +
-      `${als === undefined ? '–' : signed(value - lowerMedian(als.counts))} | ` +
-      `${thousands(row.compiling)} |`,
-  )
+
+async function countAll() {
+  const outDir = mkdtempSync(join(tmpdir(), 'tracehop-callgrind-'))
+  const rows = []
+  try {
+    for (const name of names) {
+      const variant = variants.find((candidate) => candidate.name === name)
+      if (variant === undefined) throw new Error(`no variant ${name}`)
+      const runs = []
+      for (let i = 0; i < repeat; i++) runs.push(await countOnce(variant, outDir))
+      const counts = runs.map((run) => run.perRequest).sort((a, b) => a - b)
+      const compiling = Math.max(...runs.map((run) => run.compiling))
+      rows.push({ name, baseline: variant.baseline, counts, compiling })
+      console.error(
+        `${name}: ${counts.map((count) => Math.round(count)).join(', ')} (compiling, at most: ${Math.round(compiling)})`,
+      )
+    }
+  } finally {
+    rmSync(outDir, { recursive: true, force: true })
+  }
+  return rows
 }
-console.log(report.join('\n'))
 
 // Natively timed bare servers, for the targets in µs: three fresh servers each, the median.
-const rates = new Map()
-for (const row of rows.filter((candidate) => candidate.name === candidate.baseline)) {
-  const framework = row.name.replace(/-bare$/, '')
-  if (!rows.some((candidate) => candidate.name === `${framework}-tracehop-noop`)) continue
-  const variant = variants.find((candidate) => candidate.name === row.name)
-  const times = []
-  for (let i = 0; i < 3; i++) times.push(await userTimeOnce(variant))
-  const instructions = lowerMedian(row.counts)
-  const userUs = median(times.map((time) => time.userUs))
-  const cpuUs = median(times.map((time) => time.cpuUs))
-  rates.set(framework, { instructions, userUs, cpuUs, perUs: instructions / userUs })
-  console.error(
-    `${row.name}: ${times.map((time) => `${time.userUs.toFixed(1)} (${time.cpuUs.toFixed(1)})`).join(', ')} µs user (total) CPU/request`,
-  )
+async function timeBareServers(rows) {
+  const rates = {}
+  for (const row of rows.filter((candidate) => candidate.name === candidate.baseline)) {
+    const framework = row.name.replace(/-bare$/, '')
+    if (!rows.some((candidate) => candidate.name === `${framework}-tracehop-noop`)) continue
+    const variant = variants.find((candidate) => candidate.name === row.name)
+    const times = []
+    for (let i = 0; i < 3; i++) times.push(await userTimeOnce(variant))
+    const instructions = lowerMedian(row.counts)
+    const userUs = median(times.map((time) => time.userUs))
+    const cpuUs = median(times.map((time) => time.cpuUs))
+    rates[framework] = { instructions, userUs, cpuUs, perUs: instructions / userUs }
+    console.error(
+      `${row.name}: ${times.map((time) => `${time.userUs.toFixed(1)} (${time.cpuUs.toFixed(1)})`).join(', ')} µs user (total) CPU/request`,
+    )
+  }
+  return rates
 }
-const medians = new Map(rows.map((row) => [row.name, lowerMedian(row.counts)]))
-const targets = instructionTargets(medians, rates).map(
-  ({ verdict, label, detail }) => `- **${verdict}** ${label}: ${detail}`,
-)
-console.log(`\n${targets.join('\n')}`)
-report.push('', ...targets)
 
-// A run of the default set rewrites its section of bench/RESULTS.md; any run is kept in out/.
-const stamp = new Date().toISOString().replace(/[:.]/g, '-')
-mkdirSync(here('out'), { recursive: true })
-writeFileSync(here(`out/instructions-${stamp}.md`), `${report.join('\n')}\n`)
-if (args.only === undefined) {
+function render({ date, node, requests, warmup, rows, rates }) {
+  const report = [
+    `Counted by \`npm run bench:instructions\` (bench/instructions.mjs) on ${date}, Node ${node}. ` +
+      `Instructions per request (callgrind; ${requests} requests after ${warmup} warm-up; each ` +
+      `count is one fresh server, deltas use their median, the lower for an even number; V8's ` +
+      `optimizing compiler, still at work in some servers, is left out and shown apart):`,
+    '',
+    '| variant | instructions/request | Δ vs bare | Δ vs ALS floor | compiling, left out (max) |',
+    '|---|---|---|---|---|',
+  ]
+  for (const row of rows) {
+    const bare = rows.find((candidate) => candidate.name === row.baseline)
+    const als = rows.find((candidate) => candidate.name === row.baseline.replace(/-bare$/, '-als'))
+    const value = lowerMedian(row.counts)
+    report.push(
+      `| ${row.name} | ${row.counts.map(thousands).join(' / ')} | ` +
+        `${bare === undefined ? '–' : signed(value - lowerMedian(bare.counts))} | ` +
+        `${als === undefined ? '–' : signed(value - lowerMedian(als.counts))} | ` +
+        `${thousands(row.compiling)} |`,
+    )
+  }
+  const medians = new Map(rows.map((row) => [row.name, lowerMedian(row.counts)]))
+  const targets = instructionTargets(medians, new Map(Object.entries(rates)))
+  report.push(
+    '',
+    ...targets.map(({ verdict, label, detail }) => `- **${verdict}** ${label}: ${detail}`),
+  )
+  return report.join('\n')
+}
+
+// --from re-renders a saved run (after a change to the targets) without counting again.
+let run
+if (args.from === undefined) {
+  const rows = await countAll()
+  const rates = await timeBareServers(rows)
+  const date = new Date().toISOString()
+  run = {
+    date,
+    node: process.version,
+    requests,
+    warmup,
+    full: args.only === undefined,
+    rows,
+    rates,
+  }
+  mkdirSync(here('out'), { recursive: true })
+  const saved = here(`out/instructions-${date.replace(/[:.]/g, '-')}.json`)
+  writeFileSync(saved, `${JSON.stringify(run, null, 2)}\n`)
+  console.error(`counts saved to ${saved}`)
+} else {
+  run = JSON.parse(readFileSync(args.from, 'utf8'))
+}
+const report = render(run)
+console.log(report)
+// A run of the default set rewrites its section of bench/RESULTS.md.
+if (run.full) {
   const resultsPath = here('RESULTS.md')
-  writeFileSync(resultsPath, withCountSection(readFileSync(resultsPath, 'utf8'), report.join('\n')))
+  writeFileSync(resultsPath, withCountSection(readFileSync(resultsPath, 'utf8'), report))
   console.log(`\ncounts written to ${resultsPath}`)
 }
