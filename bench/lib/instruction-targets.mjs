@@ -4,11 +4,12 @@
 // - a difference in instructions is a difference in user CPU time, turned into µs at the bare
 //   server's own rate (its instructions per µs of user time, timed natively in the same run);
 // - "at least as fast as" compares counts directly;
-// - a throughput ratio from counts is a bound, as kernel time added to both sides brings it
-//   toward 1: a ratio below 1 (bare / traced) is a lower bound, so at or above its limit it
-//   passes for certain; a ratio above 1 (the alternative / tracehop) is an upper bound, so below
-//   its limit it fails for certain. Where the bound cannot decide, an estimate does: the bare
-//   server's natively timed kernel time added to both sides.
+// - a throughput ratio from counts is a bound if both sides run as many instructions per µs,
+//   as kernel time added to both sides brings it toward 1: bare / traced is then a lower bound,
+//   and at or above its limit it passes. Otherwise an estimate decides: the bare server's
+//   natively timed kernel time added to both sides. Both are models: the OTel instrumentations
+//   run fewer instructions per µs than bare Fastify (the CPU run's ratio for that pair is higher
+//   than the count's), so for target 3 the CPU run is the direct measurement.
 
 /** `598.5k`: an instruction count in thousands. */
 export const thousands = (value) => `${(value / 1000).toFixed(1)}k`
@@ -83,16 +84,11 @@ function noopThroughput(framework, minimumRatio, bare, noop, rate) {
   }
 }
 
-// The alternative / tracehop in user instructions is an upper bound on the throughput ratio:
-// below the limit it fails for certain; above, the verdict rests on the estimate with the kernel.
+// The alternative / tracehop, estimated with the kernel's share (see the top of this file).
 function otelThroughput(framework, other, limit, alternative, shim, rate) {
-  const label = `3. OTel SDK, ${framework}: tracehop+shim >= ${limit}x ${other}, by count`
-  const upperBound = alternative / shim
-  const counted = `${thousands(alternative)} / ${thousands(shim)} user instructions = ${upperBound.toFixed(2)}x`
-  if (upperBound < limit) return { verdict: 'FAIL', label, detail: `${counted}, an upper bound` }
-  if (rate === undefined) {
-    return { verdict: 'NOT RULED OUT', label, detail: `${counted}, an upper bound` }
-  }
+  const label = `3. OTel SDK, ${framework}: tracehop+shim >= ${limit}x ${other}, by count (a model)`
+  const counted = `${thousands(alternative)} / ${thousands(shim)} user instructions = ${(alternative / shim).toFixed(2)}x`
+  if (rate === undefined) return { verdict: 'NOT SETTLED', label, detail: counted }
   const ratio = estimatedUs(rate, alternative) / estimatedUs(rate, shim)
   return {
     verdict: ratio >= limit ? 'PASS' : 'FAIL',
