@@ -10,8 +10,8 @@ export function median(values) {
 const min = (values) => Math.min(...values)
 const max = (values) => Math.max(...values)
 
-// Per round: `figure` of the variant against the same figure of the baseline in that round.
-function paired(rounds, baseRounds, combine) {
+/** Per round where both were measured: `combine(round, baseRound)`. */
+export function paired(rounds, baseRounds, combine) {
   const values = []
   for (let i = 0; i < rounds.length; i++) {
     if (rounds[i] !== undefined && baseRounds[i] !== undefined) {

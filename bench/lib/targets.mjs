@@ -2,7 +2,7 @@
 // variant it needs was not measured (--only). Decided before any run: CPU µs/request deltas are
 // paired per round (variant minus its baseline in the same round), throughput ratios are the
 // median of per-round ratios, so machine drift between rounds cancels out.
-import { pairedThroughputRatio } from './stats.mjs'
+import { paired, pairedThroughputRatio } from './stats.mjs'
 
 const MEMORY_LIMIT_MB = 5
 const fmt = (value, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a')
@@ -18,17 +18,9 @@ function check(label, needed, rows, decide) {
 
 // How many rounds, each taken alone, meet a target: when they split, the run's noise is larger
 // than the margin, and the verdict rests on the median alone.
-function roundsMeeting(rounds, names, meets) {
-  const records = names.map((name) => rounds.get(name))
-  let met = 0
-  let total = 0
-  for (let i = 0; i < records[0].length; i++) {
-    const round = records.map((record) => record[i])
-    if (round.some((figures) => figures === undefined)) continue
-    total++
-    if (meets(...round)) met++
-  }
-  return `${met} of ${total} rounds meet it`
+function roundsMeeting(rounds, [a, b], meets) {
+  const verdicts = paired(rounds.get(a), rounds.get(b), meets)
+  return `${verdicts.filter(Boolean).length} of ${verdicts.length} rounds meet it`
 }
 
 function noopTargets(framework, minRatio, rows, rounds) {
