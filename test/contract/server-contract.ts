@@ -333,13 +333,15 @@ export function describeServerContract(name: string, start: StartContractApp): v
             seen.push(['named', route])
             return `named ${route}`
           },
-          onFinish: ({ route, statusCode }) => seen.push([route, statusCode]),
+          // Nothing read the request before (the no-op tracer needs none of it): it is read now.
+          onFinish: ({ route, statusCode, request }) =>
+            seen.push([route, statusCode, request.method, request.url, request.remoteAddress]),
         })
-        assert.equal((await send(`${server.url}/status/201`)).status, 201)
+        assert.equal((await send(`${server.url}/status/201?q=1`)).status, 201)
         await waitFor(() => seen.length === 2, 'the hooks')
         assert.deepEqual(seen, [
           ['named', '/status/:code'],
-          ['/status/:code', 201],
+          ['/status/:code', 201, 'GET', '/status/201?q=1', '127.0.0.1'],
         ])
       })
 

@@ -1,8 +1,10 @@
 export { activeSpan, withSpan, startActiveSpan, traceIds } from './context.js'
 export type { ActiveSpanOptions, TraceIds } from './context.js'
-export { createServerTracing, ServerTracing, ServerSpan } from './server.js'
+export { createServerTracing, ServerTracing } from './server.js'
+export { ServerSpan } from './server-span.js'
 export type {
   ServerRequestInfo,
+  ServerRequestReader,
   ServerResult,
   ServerStartState,
   ServerFinishState,

@@ -1,6 +1,5 @@
 import type { Span, SpanContext, SpanOptions, Tracer } from 'opentracing'
 import { toCarrier, usableContext, type HeaderSource } from './carrier.js'
-import { withSpan } from './context.js'
 import {
   Policy,
   isNoopSpan,
@@ -10,8 +9,8 @@ import {
   type Outcome,
   type TracingOptions,
 } from './options.js'
-import { watchResponse, type ResponseEndListener, type ResponseLike } from './response.js'
-import { capTag, normalizeMethod, redactUrl } from './url.js'
+import { ServerSpan } from './server-span.js'
+import { normalizeMethod, redactUrl } from './url.js'
 
 /** A request as a server adapter sees it, in plain data. */
 export interface ServerRequestInfo {
@@ -30,6 +29,9 @@ export interface ServerRequestInfo {
   /** Client port, recorded as `peer.port`. */
   remotePort?: number | undefined
 }
+
+/** Reads the ServerRequestInfo of an adapter's own request object. */
+export type ServerRequestReader<Source> = (source: Source) => ServerRequestInfo
 
 /** How a server request ended, as the adapter saw it. */
 export interface ServerResult {
@@ -77,7 +79,8 @@ export interface ServerTracingOptions extends TracingOptions {
 }
 
 const HTTP_HEADERS = 'http_headers'
-const NO_TAGS: Record<string, unknown> = Object.freeze({})
+// What opentracing's no-op tracer is given as a name when the request was not read: it keeps none.
+const NOOP_SPAN_NAME = 'HTTP'
 const DEFAULT_TRACE_HEADER = 'x-trace-id'
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}$/
 // A trace id printable as a header value, whatever the tracer's id format.
@@ -108,26 +111,47 @@ export class ServerTracing {
   }
 
   /** Starts the span of `request`; undefined when the request is ignored or the tracer failed. */
-  start(request: ServerRequestInfo): ServerSpan | undefined {
+  start(request: ServerRequestInfo): ServerSpan | undefined
+  /**
+   * Starts the span of the adapter's own request object `source`, calling `read(source)` only if
+   * something needs the request's details: not with opentracing's no-op tracer, no `ignore` and
+   * no `onStart` hook, where reading them would be the dearest part of the request.
+   */
+  start<Source>(source: Source, read: ServerRequestReader<Source>): ServerSpan | undefined
+  start(
+    source: unknown,
+    read: ServerRequestReader<unknown> = asRequestInfo,
+  ): ServerSpan | undefined {
     const policy = this.policy
-    if (policy.hasIgnore && policy.ignores(request, pathOf(request.url))) return undefined
+    let request: ServerRequestInfo | undefined
+    if (policy.hasIgnore) {
+      request = read(source)
+      if (policy.ignores(request, pathOf(request.url))) return undefined
+    }
     const tracer = policy.tracer()
     if (tracer === undefined) return undefined
-    const method = normalizeMethod(request.method)
     const recording = !isNoopTracer(tracer)
-    const options: SpanOptions = recording ? { tags: this.startTags(request, method) } : {}
-    if (recording && this.trusts(request)) {
-      const parent = this.extract(tracer, request.headers)
-      if (parent !== undefined) options.childOf = parent
+    const onStart = this.options.onStart
+    if (recording || onStart !== undefined) request ??= read(source)
+    const method = request === undefined ? NOOP_SPAN_NAME : normalizeMethod(request.method)
+    const options: SpanOptions = {}
+    if (recording) {
+      const described = request as ServerRequestInfo
+      options.tags = this.startTags(described, method)
+      if (this.trusts(described)) {
+        const parent = this.extract(tracer, described.headers)
+        if (parent !== undefined) options.childOf = parent
+      }
     }
     const span = policy.startSpan(tracer, method, options)
     if (span === undefined) return undefined
     const header = this.responseHeader === undefined ? undefined : this.traceHeader(span)
-    const onStart = this.options.onStart
-    if (onStart !== undefined) policy.callHook('onStart', onStart, { span, request })
+    if (onStart !== undefined) {
+      policy.callHook('onStart', onStart, { span, request: request as ServerRequestInfo })
+    }
     // The global tracer over the no-op one cannot be seen through, but its spans can.
     const records = recording && !isNoopSpan(span)
-    return new ServerSpan(span, request, method, policy, this.options, header, records)
+    return new ServerSpan(span, source, read, request, policy, this.options, header, records)
   }
 
   private startTags(request: ServerRequestInfo, method: string): Record<string, unknown> {
@@ -185,108 +209,8 @@ export class ServerTracing {
   }
 }
 
-/** The span of one server request: run the handler in it, record errors, finish it once. */
-export class ServerSpan {
-  private finished = false
-  private error: unknown = undefined
-
-  /**
-   * False when finish() has no effect (opentracing's no-op span, and no onFinish or operationName
-   * hook to call): adapters may then skip watching for the end of the response.
-   */
-  readonly recordsResult: boolean
-
-  constructor(
-    /** The request's span (what `req.span` / `request.span` expose). */
-    readonly span: Span,
-    /** The request as the adapter described it to start(). */
-    readonly request: ServerRequestInfo,
-    private readonly method: string,
-    private readonly policy: Policy<ServerRequestInfo>,
-    private readonly options: ServerTracingOptions,
-    /** `[name, trace id]` to set on the response when `traceResponseHeader` is on. */
-    readonly responseHeader: readonly [string, string] | undefined,
-    recording = true,
-  ) {
-    this.recordsResult =
-      recording || options.onFinish !== undefined || options.operationName !== undefined
-  }
-
-  /**
-   * Calls `end` when `response` ends, through watchResponse(); not at all when finish() would
-   * have no effect (see recordsResult), since watching would then be the only per-request cost.
-   */
-  watchResponse<State>(
-    request: unknown,
-    response: ResponseLike,
-    end: ResponseEndListener<State>,
-    state: State,
-  ): void {
-    if (this.recordsResult) watchResponse(request, response, end, state)
-  }
-
-  /** Runs `fn` with this span active (activeSpan() returns it inside, across awaits). */
-  run<T>(fn: () => T): T {
-    return withSpan(this.span, fn)
-  }
-
-  /** Remembers the first error of the request; it is recorded when the span finishes. */
-  recordError(error: unknown): void {
-    if (this.error === undefined) this.error = error ?? new Error(String(error))
-  }
-
-  /** True once finish() ran. */
-  get isFinished(): boolean {
-    return this.finished
-  }
-
-  /** Sets the final tags and name and finishes the span; later calls do nothing. */
-  finish(result: ServerResult): void {
-    if (this.finished) return
-    this.finished = true
-    const { policy, options, method } = this
-    if (!this.recordsResult) {
-      policy.finishSpan(this.span, undefined, NO_TAGS, undefined)
-      return
-    }
-    const statusCode = result.statusCode
-    const route = result.route || undefined
-    const aborted = result.aborted === true
-    const error = result.error ?? this.error
-    const tags: Record<string, unknown> = {}
-    if (statusCode !== undefined) tags['http.status_code'] = statusCode
-    if (route !== undefined) tags['http.route'] = capTag(route)
-    if (aborted) tags['http.aborted'] = true
-    const failed = policy.decideError(
-      options.isError,
-      { statusCode, error },
-      isServerError(statusCode, error, aborted),
-    )
-    if (failed) tags.error = true
-    let name = route === undefined ? method : `${method} ${capTag(route)}`
-    const { operationName, onFinish } = options
-    if (operationName !== undefined || onFinish !== undefined) {
-      const state: ServerFinishState = {
-        span: this.span,
-        request: this.request,
-        method,
-        statusCode,
-        route,
-        error,
-        aborted,
-      }
-      if (operationName !== undefined) name = policy.name(operationName, state, name)
-      if (onFinish !== undefined) policy.callHook('onFinish', onFinish, state)
-    }
-    policy.finishSpan(this.span, name, tags, failed ? { error, statusCode } : undefined)
-  }
-}
-
-// A status >= 500 or an error fails the request; but when the client went away, the error is
-// usually that very abort (a body parser's "request aborted"): only a 5xx counts then.
-function isServerError(statusCode: number | undefined, error: unknown, aborted: boolean): boolean {
-  if (statusCode !== undefined && statusCode >= 500) return true
-  return error !== undefined && !aborted
+function asRequestInfo(request: unknown): ServerRequestInfo {
+  return request as ServerRequestInfo
 }
 
 /** Creates the server lifecycle for an adapter; `component` is its `component` tag value. */

@@ -250,4 +250,45 @@ describe('server lifecycle', () => {
     recorded?.finish({ statusCode: 200, route: '/x' })
     assert.equal(own.tracer.finishedSpans()[0]?.operationName, 'GET /x')
   })
+
+  it("should read the adapter's request only when something needs it, and once", () => {
+    const source = { id: 'raw request' }
+    let reads = 0
+    const read = (raw: typeof source) => {
+      reads++
+      return { ...request(), url: `/${raw.id}?x=1` }
+    }
+    const startWith = (options: Parameters<typeof createServerTracing>[0]) => {
+      reads = 0
+      return createServerTracing(options, 'test').start(source, read)
+    }
+
+    // No-op tracer, nothing else: the request is never read, unless the span is asked for it.
+    const quiet = startWith({ tracer: new Tracer() })
+    quiet?.finish({ statusCode: 200 })
+    assert.equal(reads, 0)
+    assert.equal(quiet?.request.url, '/raw request?x=1')
+    assert.equal(quiet?.request.url, '/raw request?x=1')
+    assert.equal(reads, 1)
+
+    // Each of ignore, onStart and a late onFinish needs it, once.
+    const ignored = startWith({ tracer: new Tracer(), ignore: ['/raw request'] })
+    assert.deepEqual([ignored, reads], [undefined, 1])
+    startWith({ tracer: new Tracer(), ignore: ['/other'], onStart: () => undefined })
+    assert.equal(reads, 1)
+    const names: string[] = []
+    const hooked = startWith({
+      tracer: new Tracer(),
+      onFinish: (state) => names.push(state.method),
+    })
+    assert.equal(reads, 0)
+    hooked?.finish({ statusCode: 200 })
+    assert.deepEqual([names, reads], [['GET'], 1])
+
+    // A recording tracer reads it once, for the start tags, and finish() reuses it.
+    const tracer = new RecordingTracer()
+    startWith({ tracer, ignore: ['/other'], onStart: () => undefined })?.finish({ statusCode: 200 })
+    assert.equal(reads, 1)
+    assert.equal(tracer.finishedSpans()[0]?.tags['http.url'], '/raw request?x=1')
+  })
 })

@@ -4,6 +4,7 @@ import {
   responseResult,
   type ResponseEnding,
   type ResponseLike,
+  type ServerRequestInfo,
   type ServerSpan,
   type ServerTracingOptions,
 } from '@tracehop/core'
@@ -35,16 +36,8 @@ function tracingPluginCallback(
   fastify.decorateRequest(SERVER_SPAN, null)
 
   fastify.addHook('onRequest', function tracehopStartSpan(request, reply, next) {
-    const socket = request.raw.socket as { remoteAddress?: string; remotePort?: number } | null
-    const handle = tracing.start({
-      method: request.method,
-      url: request.url,
-      headers: request.headers,
-      host: request.headers.host,
-      protocol: request.protocol,
-      remoteAddress: socket?.remoteAddress,
-      remotePort: socket?.remotePort,
-    })
+    // The request is only read if the tracer or an option needs it (see describeRequest).
+    const handle = tracing.start(request, describeRequest)
     if (handle === undefined) {
       next()
       return
@@ -76,6 +69,19 @@ function tracingPluginCallback(
   })
 
   done()
+}
+
+function describeRequest(request: FastifyRequest): ServerRequestInfo {
+  const socket = request.raw.socket as { remoteAddress?: string; remotePort?: number } | null
+  return {
+    method: request.method,
+    url: request.url,
+    headers: request.headers,
+    host: request.headers.host,
+    protocol: request.protocol,
+    remoteAddress: socket?.remoteAddress,
+    remotePort: socket?.remotePort,
+  }
 }
 
 function finishSpan(request: FastifyRequest, response: ResponseLike, ending: ResponseEnding): void {
