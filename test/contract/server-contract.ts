@@ -333,7 +333,6 @@ export function describeServerContract(name: string, start: StartContractApp): v
             seen.push(['named', route])
             return `named ${route}`
           },
-          // Nothing read the request before (the no-op tracer needs none of it): it is read now.
           onFinish: ({ route, statusCode, request }) =>
             seen.push([route, statusCode, request.method, request.url, request.remoteAddress]),
         })

@@ -5,11 +5,10 @@ import { watchResponse, type ResponseEndListener, type ResponseLike } from './re
 import type {
   ServerFinishState,
   ServerRequestInfo,
-  ServerRequestReader,
   ServerResult,
   ServerTracingOptions,
 } from './server.js'
-import { capTag, normalizeMethod } from './url.js'
+import { capTag } from './url.js'
 
 const NO_TAGS: Record<string, unknown> = Object.freeze({})
 
@@ -27,10 +26,12 @@ export class ServerSpan {
   constructor(
     /** The request's span (what `req.span` / `request.span` expose). */
     readonly span: Span,
-    private readonly source: unknown,
-    private readonly read: ServerRequestReader<unknown>,
-    // Undefined until something needs it: with the no-op tracer nothing does.
-    private info: ServerRequestInfo | undefined,
+    /**
+     * The request as the adapter described it; undefined when nothing needed it (opentracing's
+     * no-op tracer, with no ignore and no hooks), and always there when recordsResult is true.
+     */
+    readonly request: ServerRequestInfo | undefined,
+    private readonly method: string,
     private readonly policy: Policy<ServerRequestInfo>,
     private readonly options: ServerTracingOptions,
     /** `[name, trace id]` to set on the response when `traceResponseHeader` is on. */
@@ -39,11 +40,6 @@ export class ServerSpan {
   ) {
     this.recordsResult =
       recording || options.onFinish !== undefined || options.operationName !== undefined
-  }
-
-  /** The request as the adapter describes it (read from the adapter's request on first use). */
-  get request(): ServerRequestInfo {
-    return (this.info ??= this.read(this.source))
   }
 
   /**
@@ -78,13 +74,11 @@ export class ServerSpan {
   finish(result: ServerResult): void {
     if (this.finished) return
     this.finished = true
-    const { policy, options } = this
+    const { policy, options, method } = this
     if (!this.recordsResult) {
       policy.finishSpan(this.span, undefined, NO_TAGS, undefined)
       return
     }
-    const request = this.request
-    const method = normalizeMethod(request.method)
     const statusCode = result.statusCode
     const route = result.route || undefined
     const aborted = result.aborted === true
@@ -104,7 +98,7 @@ export class ServerSpan {
     if (operationName !== undefined || onFinish !== undefined) {
       const state: ServerFinishState = {
         span: this.span,
-        request,
+        request: this.request as ServerRequestInfo,
         method,
         statusCode,
         route,

@@ -65,7 +65,9 @@ export function tracingErrorHandler(): ErrorRequestHandler {
 
 function finishSpan(req: Request, res: ResponseLike, ending: ResponseEnding): void {
   const handle = spans.get(req)
-  handle?.finish(responseResult(res, ending, safeRoute(req, handle.request.url)))
+  // Watched, so the span records its result and its request was read.
+  const url = handle?.request?.url ?? req.originalUrl
+  handle?.finish(responseResult(res, ending, safeRoute(req, url)))
 }
 
 function safeRoute(req: Request, url: string): string | undefined {
