@@ -1,12 +1,12 @@
 // Instructions per request, counted by valgrind's callgrind: the one figure this noisy machine
-// repeats (to about 1-3 % on Express, whose re-prototyped requests make V8's work vary, and
-// better on Fastify), whatever else runs. Each variant's server runs under callgrind with
-// instrumentation off while it warms up (so V8 has compiled the hot path), then counts a fixed
-// number of sequential keep-alive requests. Only the server process is counted. Each bare
-// server is also timed natively (user CPU per request, same load), which turns counts into µs
-// for the targets printed at the end (bench/lib/instruction-targets.mjs). A run of the default
-// set writes the "## Instruction counts" section of bench/RESULTS.md; every run is saved in
-// bench/out/ as JSON, which --from re-renders.
+// repeats (to well under 1 % once each count covers whole major GC cycles), whatever else runs.
+// Each variant's server runs under callgrind with instrumentation off while it warms up (so V8
+// has compiled the hot path), then counts sequential keep-alive requests: a fixed number, or
+// whole major GC cycles where they come that often (see countOnce). Only the server process is
+// counted. Each bare server is also timed natively (user CPU per request, same load), which turns
+// counts into µs for the targets printed at the end (bench/lib/instruction-targets.mjs). A run
+// of the default set writes the "## Instruction counts" section of bench/RESULTS.md; every run
+// is saved in bench/out/ as JSON, which --from re-renders.
 //
 //   node bench/instructions.mjs [--only express-als,express-tracehop-noop] [--requests 3000]
 //                               [--warmup 30000] [--repeat 3] [--from bench/out/instructions-<date>.json]
@@ -71,21 +71,46 @@ async function countOnce(variant, outDir) {
       serverScript,
     ],
     {
-      env: { ...process.env, BENCH_VARIANT: JSON.stringify(variant.spec), BENCH_UDP_PORT: '9' },
+      env: {
+        ...process.env,
+        BENCH_VARIANT: JSON.stringify(variant.spec),
+        BENCH_UDP_PORT: '9',
+        BENCH_REPORT_MAJOR_GC: '1',
+      },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     },
   )
   let stderr = ''
   child.stderr.on('data', (chunk) => (stderr += chunk))
+  const gcs = { major: 0 }
   const port = await new Promise((resolve, reject) => {
-    child.on('message', (message) => message.type === 'ready' && resolve(message.port))
+    child.on('message', (message) => {
+      if (message.type === 'ready') resolve(message.port)
+      else if (message.type === 'major-gc') gcs.major++
+    })
     child.once('exit', (code) => reject(new Error(`${variant.name} exited (${code}): ${stderr}`)))
   })
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+  let measured = requests
+  let cycles = 0
   try {
     await load(port, agent, warmup)
+    // Express promotes enough per request for a major GC every ~2,500-3,500 requests: a fixed
+    // window holds one or two of them, which split counts into two modes ~20-50k apart. So the
+    // window starts right after a major GC and ends right after the first one past `requests`:
+    // whole GC cycles, each paid for in full. Where none comes within `requests` (Fastify), the
+    // window is the fixed one.
+    const before = gcs.major
+    await load(port, agent, requests, () => gcs.major > before)
+    const aligned = gcs.major > before
     execFileSync('callgrind_control', ['--instr=on', String(child.pid)], { stdio: 'ignore' })
+    const start = gcs.major
     await load(port, agent, requests)
+    if (aligned) {
+      const mark = gcs.major
+      measured += await load(port, agent, 2 * requests, () => gcs.major > mark)
+      cycles = gcs.major - start
+    }
     execFileSync('callgrind_control', ['--dump', String(child.pid)], { stdio: 'ignore' })
   } finally {
     agent.destroy()
@@ -95,7 +120,12 @@ async function countOnce(variant, outDir) {
   const total = /^(?:summary|totals): (\d+)/m.exec(readFileSync(join(outDir, dump), 'utf8'))
   if (total === null) throw new Error(`no total in ${dump}`)
   const compiling = compilerInstructions(join(outDir, dump))
-  return { perRequest: (Number(total[1]) - compiling) / requests, compiling: compiling / requests }
+  return {
+    perRequest: (Number(total[1]) - compiling) / measured,
+    compiling: compiling / measured,
+    requests: measured,
+    majorGcs: cycles,
+  }
 }
 
 // V8's optimizing compiler can still be at work after the warm-up (the OTel SDK variants compile
@@ -137,8 +167,10 @@ async function userTimeOnce(variant) {
   }
 }
 
-async function load(port, agent, count) {
+/** Sends `count` requests one after another, fewer if `until()` turns true; returns how many. */
+async function load(port, agent, count, until = () => false) {
   for (let i = 0; i < count; i++) {
+    if (until()) return i
     await new Promise((resolve, reject) => {
       const request = http.get({ host: '127.0.0.1', port, path: `/users/${i}`, agent }, (res) => {
         res.resume()
@@ -147,7 +179,12 @@ async function load(port, agent, count) {
       request.once('error', reject)
     })
   }
+  return count
 }
+
+// `3000` for a fixed window, `5412 (2)` for one over whole cycles of 2 major GCs.
+const describeWindow = ({ requests, majorGcs }) =>
+  majorGcs > 0 ? `${requests} (${majorGcs})` : String(requests)
 
 // The median of sorted counts, the lower of the two middle ones for an even number.
 const lowerMedian = (counts) => counts[Math.floor((counts.length - 1) / 2)]
@@ -161,11 +198,14 @@ async function countAll() {
       if (variant === undefined) throw new Error(`no variant ${name}`)
       const runs = []
       for (let i = 0; i < repeat; i++) runs.push(await countOnce(variant, outDir))
-      const counts = runs.map((run) => run.perRequest).sort((a, b) => a - b)
+      runs.sort((a, b) => a.perRequest - b.perRequest)
+      const counts = runs.map((run) => run.perRequest)
       const compiling = Math.max(...runs.map((run) => run.compiling))
-      rows.push({ name, baseline: variant.baseline, counts, compiling })
+      const windows = runs.map((run) => ({ requests: run.requests, majorGcs: run.majorGcs }))
+      rows.push({ name, baseline: variant.baseline, counts, compiling, windows })
       console.error(
-        `${name}: ${counts.map((count) => Math.round(count)).join(', ')} (compiling, at most: ${Math.round(compiling)})`,
+        `${name}: ${counts.map((count) => Math.round(count)).join(', ')} (compiling, at most: ` +
+          `${Math.round(compiling)}; windows: ${windows.map(describeWindow).join(', ')})`,
       )
     }
   } finally {
@@ -197,12 +237,15 @@ async function timeBareServers(rows) {
 function render({ date, node, requests, warmup, rows, rates }) {
   const report = [
     `Counted by \`npm run bench:instructions\` (bench/instructions.mjs) on ${date}, Node ${node}. ` +
-      `Instructions per request (callgrind; ${requests} requests after ${warmup} warm-up; each ` +
-      `count is one fresh server, deltas use their median, the lower for an even number; V8's ` +
-      `optimizing compiler, still at work in some servers, is left out and shown apart):`,
+      `Instructions per request (callgrind, after ${warmup} warm-up requests; each count is one ` +
+      `fresh server, deltas use their median, the lower for an even number; V8's optimizing ` +
+      `compiler, still at work in some servers, is left out and shown apart). Each count covers ` +
+      `${requests} requests, or, where major GCs come within that many (Express), whole major GC ` +
+      `cycles: from just after one to just after the first past ${requests} requests; the ` +
+      `windows column gives requests (major GCs) per server:`,
     '',
-    '| variant | instructions/request | Δ vs bare | Δ vs ALS floor | compiling, left out (max) |',
-    '|---|---|---|---|---|',
+    '| variant | instructions/request | Δ vs bare | Δ vs ALS floor | compiling, left out (max) | windows |',
+    '|---|---|---|---|---|---|',
   ]
   for (const row of rows) {
     const bare = rows.find((candidate) => candidate.name === row.baseline)
@@ -212,7 +255,7 @@ function render({ date, node, requests, warmup, rows, rates }) {
       `| ${row.name} | ${row.counts.map(thousands).join(' / ')} | ` +
         `${bare === undefined ? '–' : signed(value - lowerMedian(bare.counts))} | ` +
         `${als === undefined ? '–' : signed(value - lowerMedian(als.counts))} | ` +
-        `${thousands(row.compiling)} |`,
+        `${thousands(row.compiling)} | ${row.windows?.map(describeWindow).join(' / ') ?? requests} |`,
     )
   }
   const medians = new Map(rows.map((row) => [row.name, lowerMedian(row.counts)]))

@@ -2,6 +2,7 @@
 // One benchmark server, run as a child process: the variant comes in BENCH_VARIANT (JSON), the
 // parent drives it over IPC: 'start' and 'stop' bracket the measured load with process.cpuUsage(),
 // 'gc' reports the heap after a full collection (needs --expose-gc).
+// BENCH_REPORT_MAJOR_GC=1 sends 'major-gc' after each major GC.
 const spec = JSON.parse(process.env.BENCH_VARIANT)
 const udpPort = Number(process.env.BENCH_UDP_PORT)
 
@@ -73,7 +74,20 @@ async function main() {
       process.send({ type: 'heap', heapUsed: process.memoryUsage().heapUsed })
     }
   })
+  if (process.env.BENCH_REPORT_MAJOR_GC === '1') reportMajorGcs()
   process.send({ type: 'ready', port })
+}
+
+// For bench/instructions.mjs, which counts whole major GC cycles: 'major-gc' after each one.
+function reportMajorGcs() {
+  const { PerformanceObserver, constants } = require('node:perf_hooks')
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if (entry.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+        process.send({ type: 'major-gc' })
+      }
+    }
+  }).observe({ entryTypes: ['gc'] })
 }
 
 main().catch((error) => {
