@@ -95,20 +95,20 @@ async function countOnce(variant, outDir) {
   let cycles = 0
   try {
     await load(port, agent, warmup)
-    // Express promotes enough per request for a major GC every ~2,500-3,500 requests: a fixed
+    // Express promotes enough per request for a major GC every ~2,000-5,000 requests: a fixed
     // window holds one or two of them, which split counts into two modes ~20-50k apart. So the
     // window starts right after a major GC and ends right after the first one past `requests`:
-    // whole GC cycles, each paid for in full. Where none comes within `requests` (Fastify), the
-    // window is the fixed one.
+    // whole GC cycles, each paid for in full. Where none comes within 3 x `requests` (Fastify),
+    // the window is the fixed one.
     const before = gcs.major
-    await load(port, agent, requests, () => gcs.major > before)
+    await load(port, agent, 3 * requests, () => gcs.major > before)
     const aligned = gcs.major > before
     execFileSync('callgrind_control', ['--instr=on', String(child.pid)], { stdio: 'ignore' })
     const start = gcs.major
     await load(port, agent, requests)
     if (aligned) {
       const mark = gcs.major
-      measured += await load(port, agent, 2 * requests, () => gcs.major > mark)
+      measured += await load(port, agent, 3 * requests, () => gcs.major > mark)
       cycles = gcs.major - start
     }
     execFileSync('callgrind_control', ['--dump', String(child.pid)], { stdio: 'ignore' })
@@ -240,7 +240,7 @@ function render({ date, node, requests, warmup, rows, rates }) {
       `Instructions per request (callgrind, after ${warmup} warm-up requests; each count is one ` +
       `fresh server, deltas use their median, the lower for an even number; V8's optimizing ` +
       `compiler, still at work in some servers, is left out and shown apart). Each count covers ` +
-      `${requests} requests, or, where major GCs come within that many (Express), whole major GC ` +
+      `${requests} requests, or, where major GCs come within 3 x that many (Express), whole major GC ` +
       `cycles: from just after one to just after the first past ${requests} requests; the ` +
       `windows column gives requests (major GCs) per server:`,
     '',
