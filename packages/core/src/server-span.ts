@@ -17,12 +17,6 @@ export class ServerSpan {
   private finished = false
   private error: unknown = undefined
 
-  /**
-   * False when finish() has no effect (opentracing's no-op span, and no onFinish or operationName
-   * hook to call): adapters may then skip watching for the end of the response.
-   */
-  readonly recordsResult: boolean
-
   constructor(
     /** The request's span (what `req.span` / `request.span` expose). */
     readonly span: Span,
@@ -36,11 +30,12 @@ export class ServerSpan {
     private readonly options: ServerTracingOptions,
     /** `[name, trace id]` to set on the response when `traceResponseHeader` is on. */
     readonly responseHeader: readonly [string, string] | undefined,
-    recording: boolean,
-  ) {
-    this.recordsResult =
-      recording || options.onFinish !== undefined || options.operationName !== undefined
-  }
+    /**
+     * False when finish() has no effect (opentracing's no-op span, and no onFinish or
+     * operationName hook to call): adapters may then skip watching for the end of the response.
+     */
+    readonly recordsResult: boolean,
+  ) {}
 
   /**
    * Calls `end` when `response` ends, through watchResponse(); not at all when finish() would

@@ -91,6 +91,8 @@ export class ServerTracing {
   private readonly policy: Policy<ServerRequestInfo>
   private readonly trust: boolean | ((request: ServerRequestInfo) => boolean)
   private readonly responseHeader: string | undefined
+  // An onFinish or operationName hook: finish() then has work even for the no-op tracer.
+  private readonly hasFinishHooks: boolean
 
   constructor(
     readonly options: ServerTracingOptions,
@@ -98,6 +100,7 @@ export class ServerTracing {
   ) {
     this.policy = new Policy(options, component)
     this.trust = options.trustIncoming ?? true
+    this.hasFinishHooks = options.onFinish !== undefined || options.operationName !== undefined
     const header = options.traceResponseHeader
     const name = header === true ? DEFAULT_TRACE_HEADER : header || undefined
     if (name !== undefined && !HEADER_NAME.test(name)) {
@@ -136,9 +139,7 @@ export class ServerTracing {
     // keyed by that very request, and an entry whose value leads back to its key outlives V8's
     // minor GCs: every request and response got promoted (a major GC every ~1,900 requests
     // instead of ~2,500 in bench/, under the no-op tracer).
-    if (recording || options.onStart || options.onFinish || options.operationName) {
-      request ??= read(source)
-    }
+    if (recording || this.hasFinishHooks || options.onStart !== undefined) request ??= read(source)
     const method = request === undefined ? NOOP_SPAN_NAME : normalizeMethod(request.method)
     const spanOptions: SpanOptions = {}
     if (recording) {
@@ -157,7 +158,7 @@ export class ServerTracing {
       policy.callHook('onStart', onStart, { span, request: request as ServerRequestInfo })
     }
     // The global tracer over the no-op one cannot be seen through, but its spans can.
-    const records = recording && !isNoopSpan(span)
+    const records = (recording && !isNoopSpan(span)) || this.hasFinishHooks
     return new ServerSpan(span, request, method, policy, options, header, records)
   }
 
