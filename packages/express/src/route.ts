@@ -28,6 +28,11 @@ interface RoutedRequest {
 
 const MAX_DEPTH = 16
 
+// Routes declared on a top-level app itself (`app.get(...)`, the usual case) have their own path
+// as template, whatever the URL: it is kept per route, with the app, so that later requests skip
+// the walk. The app is checked on each use, and so is its `parent`, set if it gets mounted later.
+const appRouteTemplates = new WeakMap<object, { app: unknown; template: string }>()
+
 /**
  * The full route template of the request (`/orgs/:org/users/:id`), or undefined if none matched;
  * `url` is the request's original URL (default: read from `req`).
@@ -38,12 +43,22 @@ export function routeTemplate(
 ): string | undefined {
   const route = req.route
   if (route === undefined || route === null) return undefined
+  const app = req.app
+  const known = appRouteTemplates.get(route)
+  if (known !== undefined && known.app === app && !isMounted(app)) return known.template
   const routePath = patternText(route.path)
   if (routePath === undefined) return undefined
   const path = pathname(url)
-  const { prefix, stack, rest } = appScope(req.app, path)
+  const { prefix, stack, rest } = appScope(app, path)
   const mounts = stack === undefined ? undefined : findMounts(stack, rest, route, 0)
+  if (mounts === '' && prefix === '' && !isMounted(app)) {
+    appRouteTemplates.set(route, { app, template: routePath })
+  }
   return joinPaths(prefix + (mounts ?? ''), routePath)
+}
+
+function isMounted(app: unknown): boolean {
+  return (app as { parent?: unknown } | undefined)?.parent !== undefined
 }
 
 // A sub-app (`app.use('/v1', subApp)`) is reached through a wrapper Express does not expose,

@@ -141,6 +141,25 @@ for (const [label, express] of majors) {
       assert.deepEqual(names, ['GET /api/things/:thing', 'GET /teams/:team/jobs/:job'])
     })
 
+    it('should name by the mount path once an app that already served requests is mounted', async () => {
+      const api = express()
+      api.use(tracingMiddleware({ tracer }))
+      api.get('/things/:thing', (_req, res) => res.send('thing'))
+      const direct = await listen(api)
+      try {
+        await send(`${direct.url}/things/1`)
+        await send(`${direct.url}/things/2`)
+      } finally {
+        await direct.close()
+      }
+      const app = express()
+      app.use('/v1', api)
+      const url = await serve(app)
+      await send(`${url}/v1/things/3`)
+      const names = (await finished(3)).map((span) => span.operationName)
+      assert.deepEqual(names, ['GET /things/:thing', 'GET /things/:thing', 'GET /v1/things/:thing'])
+    })
+
     it('should trace a request once when the middleware is installed twice', async () => {
       const app = express()
       app.use(tracingMiddleware({ tracer }))
