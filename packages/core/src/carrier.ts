@@ -22,8 +22,10 @@ export const CARRIER_LIMITS = {
   baggageLength: 8192,
 } as const
 
-// Names that could reach Object.prototype, and credentials no tracer needs to see.
-const SKIPPED = new Set([
+// Left out of every carrier: names that could reach Object.prototype, credentials no tracer
+// needs to see, and standard HTTP request headers, which no propagation format uses. Most of a
+// request's headers are standard ones: one lookup skips each before anything else is done for it.
+const LEFT_OUT = new Set([
   '__proto__',
   'constructor',
   'prototype',
@@ -31,14 +33,62 @@ const SKIPPED = new Set([
   'proxy-authorization',
   'cookie',
   'set-cookie',
+  'accept',
+  'accept-charset',
+  'accept-encoding',
+  'accept-language',
+  'access-control-request-headers',
+  'access-control-request-method',
+  'cache-control',
+  'connection',
+  'content-encoding',
+  'content-language',
+  'content-length',
+  'content-type',
+  'date',
+  'dnt',
+  'expect',
+  'forwarded',
+  'from',
+  'host',
+  'if-match',
+  'if-modified-since',
+  'if-none-match',
+  'if-range',
+  'if-unmodified-since',
+  'keep-alive',
+  'max-forwards',
+  'origin',
+  'pragma',
+  'priority',
+  'range',
+  'referer',
+  'sec-ch-ua',
+  'sec-ch-ua-mobile',
+  'sec-ch-ua-platform',
+  'sec-fetch-dest',
+  'sec-fetch-mode',
+  'sec-fetch-site',
+  'sec-fetch-user',
+  'te',
+  'upgrade',
+  'upgrade-insecure-requests',
+  'user-agent',
+  'via',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-forwarded-proto',
+  'x-real-ip',
+  'x-requested-with',
 ])
 
 const BAGGAGE_PREFIXES = ['uberctx-', 'ot-baggage-', 'x-instana-b-', 'baggage-']
 
 /**
  * Copies headers into a fresh plain object for a tracer's extract: lower-case names, string
- * values (repeated values joined with ", ", a repeated traceparent dropped), size-capped,
- * credentials and prototype names left out.
+ * values (repeated values joined with ", ", a repeated traceparent dropped), size-capped;
+ * credentials, prototype names and standard HTTP headers (`accept`, `host`, …) left out.
  */
 export function toCarrier(headers: HeaderSource): Record<string, string> {
   const builder = new CarrierBuilder()
@@ -53,7 +103,8 @@ export function toCarrier(headers: HeaderSource): Record<string, string> {
     }
   } else {
     const record = headers as Record<string, unknown>
-    for (const key of Object.keys(record)) builder.add(key, record[key])
+    // Node's header names are lower-case already: most are skipped before their value is read.
+    for (const key of Object.keys(record)) if (!LEFT_OUT.has(key)) builder.add(key, record[key])
   }
   const carrier = builder.carrier
   // Two traceparent lines arrive joined ("a, b"). W3C Trace Context wants a new trace then; a
@@ -74,7 +125,7 @@ class CarrierBuilder {
     let value = headerValue(rawValue)
     if (value === undefined || value.length > CARRIER_LIMITS.valueLength) return
     const key = rawKey.toLowerCase()
-    if (SKIPPED.has(key)) return
+    if (LEFT_OUT.has(key)) return
     const size = key.length + value.length
     if (this.total + size > CARRIER_LIMITS.totalLength) return
     if (isBaggage(key)) {
@@ -125,6 +176,7 @@ const HEX = /^[0-9a-fA-F]{1,32}$/
  * zeros stripped, which B3 readers such as OpenTelemetry's reject: the trace would split there.
  */
 export function padB3Id(name: string, value: string): string {
+  if (!name.startsWith('x-b3-')) return value
   const widths = B3_ID_LENGTHS[name]
   if (widths === undefined || !HEX.test(value)) return value
   const width = widths.find((candidate) => value.length <= candidate)

@@ -60,6 +60,25 @@ describe('toCarrier', () => {
     assert.deepEqual(carrier, { traceparent: 'tp' })
   })
 
+  it('should leave out standard HTTP headers, which no propagation format uses', () => {
+    const carrier = toCarrier({
+      host: 'api:3000',
+      'user-agent': 'curl/8',
+      Accept: '*/*',
+      'accept-encoding': 'gzip',
+      'content-type': 'application/json',
+      'x-forwarded-for': '10.0.0.1',
+      traceparent: 'tp',
+      'x-b3-traceid': 'abc',
+      'x-request-id': 'r1',
+    })
+    assert.deepEqual(carrier, {
+      traceparent: 'tp',
+      'x-b3-traceid': '0000000000000abc',
+      'x-request-id': 'r1',
+    })
+  })
+
   it('should drop oversized values and stop at the size limits', () => {
     const big = 'x'.repeat(CARRIER_LIMITS.valueLength + 1)
     assert.deepEqual(toCarrier({ traceparent: big, ok: 'y' }), { ok: 'y' })
