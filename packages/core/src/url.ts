@@ -36,6 +36,8 @@ export const REDACTED = 'REDACTED'
  * (token, key, password, secret, signature, auth, code, …) replaced, and the length capped.
  */
 export function redactUrl(url: string): string {
+  // Most URLs have nothing to remove: no userinfo, query or fragment.
+  if (!url.includes('@') && !url.includes('?') && !url.includes('#')) return capTag(url)
   const hashAt = url.indexOf('#')
   let clean = hashAt === -1 ? url : url.slice(0, hashAt)
   clean = dropUserinfo(clean)
