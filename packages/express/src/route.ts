@@ -51,7 +51,8 @@ export function routeTemplate(
   const path = pathname(url)
   const { prefix, stack, rest } = appScope(app, path)
   const mounts = stack === undefined ? undefined : findMounts(stack, rest, route, 0)
-  if (mounts === '' && prefix === '' && !isMounted(app)) {
+  // An unmounted app has no prefix: the route sits in its own stack.
+  if (mounts === '' && !isMounted(app)) {
     appRouteTemplates.set(route, { app, template: routePath })
   }
   return joinPaths(prefix + (mounts ?? ''), routePath)
