@@ -1,10 +1,10 @@
 import {
   createClientTracing,
   type ClientResult,
-  type ClientSpan,
+  type ClientSpanHandle,
   type ClientTracing,
   type ClientTracingOptions,
-} from '@tracehop/core'
+} from '@tracehop/core/adapter'
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
 import { OpenCalls } from './open-calls.js'
 
@@ -13,7 +13,7 @@ export type AxiosTracingOptions = ClientTracingOptions
 
 /** What the request interceptor saw, to tell at the end whether a later one changed the URL. */
 interface Attempt {
-  call: ClientSpan
+  call: ClientSpanHandle
   url: string
   config: { url: string | undefined; baseURL: string | undefined; params: unknown }
 }
@@ -30,7 +30,7 @@ export function registerTracingInterceptor(
   instance: AxiosInstance,
   options: AxiosTracingOptions = {},
 ): () => void {
-  const tracing = createClientTracing(options, 'axios')
+  const tracing = createClientTracing('axios', options)
   const attempts = new WeakMap<InternalAxiosRequestConfig, Attempt>()
   const open = new OpenCalls()
 
@@ -88,7 +88,7 @@ function propagate(
   tracing: ClientTracing,
   open: OpenCalls,
   config: InternalAxiosRequestConfig,
-  call: ClientSpan,
+  call: ClientSpanHandle,
 ): void {
   try {
     const previous = open.find(readHeaders(config))
@@ -126,7 +126,7 @@ function fullUrl(instance: AxiosInstance, config: InternalAxiosRequestConfig): s
 
 const HTTP_URL = /^https?:\/\//i
 
-// getUri() merges the config with the instance defaults again (tens of µs per call), but the
+// getUri() merges the config with the instance defaults again (costly, see bench/README.md), but the
 // config an interceptor sees is merged already. Without params, axios's URL is the request URL,
 // joined to baseURL when relative (its buildFullPath and combineURLs): computed here for the
 // plain shapes (an http(s) URL, or a path under an http(s) baseURL); getUri() decides the rest.
@@ -147,7 +147,7 @@ function plainUrl(config: InternalAxiosRequestConfig): string | undefined {
 
 const SLASH = 47
 
-// getUri() costs tens of µs: computed again only when a later interceptor changed its inputs.
+// getUri() is costly: computed again only when a later interceptor changed its inputs.
 function finalUrl(
   instance: AxiosInstance,
   attempt: Attempt | undefined,

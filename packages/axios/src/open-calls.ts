@@ -1,4 +1,4 @@
-import type { ClientSpan } from '@tracehop/core'
+import type { ClientSpanHandle } from '@tracehop/core/adapter'
 
 // A call whose result an earlier-registered interceptor hid from ours (it returned a value or
 // threw something without the config) is given up on after this long: finished as lost, so no
@@ -10,11 +10,11 @@ const GIVE_UP_AFTER_MS = 10 * 60_000
  * its config with them, and a copied config keeps them.
  */
 export class OpenCalls {
-  private readonly byHeaders = new Map<string, { call: ClientSpan; since: number }>()
+  private readonly byHeaders = new Map<string, { call: ClientSpanHandle; since: number }>()
   // One tracer injects the same header names, in the same order, on every call.
   private names: string[] | undefined
 
-  add(call: ClientSpan): void {
+  add(call: ClientSpanHandle): void {
     this.names ??= Object.keys(call.headers)
     const now = Date.now()
     this.byHeaders.set(keyOf(call.headers), { call, since: now })
@@ -22,7 +22,7 @@ export class OpenCalls {
   }
 
   /** The open call whose trace headers `read` returns, if any. */
-  find(read: (name: string) => string | undefined): ClientSpan | undefined {
+  find(read: (name: string) => string | undefined): ClientSpanHandle | undefined {
     const names = this.names
     if (names === undefined || this.byHeaders.size === 0) return undefined
     // A first attempt (the usual case) carries none of the trace headers yet.
@@ -31,7 +31,7 @@ export class OpenCalls {
     return this.byHeaders.get(key)?.call
   }
 
-  forget(call: ClientSpan): void {
+  forget(call: ClientSpanHandle): void {
     const key = keyOf(call.headers)
     if (this.byHeaders.get(key)?.call === call) this.byHeaders.delete(key)
   }

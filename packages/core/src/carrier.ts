@@ -1,12 +1,7 @@
+// What crosses the wire: incoming headers into an extract carrier, checks on what an outbound
+// header can carry, and the checks an extracted context must pass to parent a span.
 import { SpanContext } from 'opentracing'
-
-/** Headers as an adapter has them: Node's `req.headers`, a `Headers`, a Map, pairs or a record. */
-export type HeaderSource =
-  | Readonly<Record<string, string | readonly string[] | number | undefined>>
-  | Iterable<readonly [string, string]>
-  | { forEach(callback: (value: string, key: string) => void): void }
-  | null
-  | undefined
+import type { HeaderSource } from './types.js'
 
 /** Limits on what reaches a tracer's extract; values over a limit are dropped, not truncated. */
 export const CARRIER_LIMITS = {
@@ -125,7 +120,8 @@ class CarrierBuilder {
     let value = headerValue(rawValue)
     if (value === undefined || value.length > CARRIER_LIMITS.valueLength) return
     const key = rawKey.toLowerCase()
-    if (LEFT_OUT.has(key)) return
+    // HTTP/2 pseudo-headers (`:path`, `:authority`, …) are the request line, not trace context.
+    if (LEFT_OUT.has(key) || key.startsWith(':')) return
     const size = key.length + value.length
     if (this.total + size > CARRIER_LIMITS.totalLength) return
     if (isBaggage(key)) {
@@ -207,4 +203,18 @@ export function usableContext(context: unknown): SpanContext | undefined {
   } catch {
     return undefined
   }
+}
+
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/
+const MAX_HEADER_NAME = 256
+
+/** True for a valid HTTP header name (an RFC 9110 token) of at most 256 characters. */
+export function isHeaderName(name: string): boolean {
+  return name.length <= MAX_HEADER_NAME && HEADER_NAME.test(name)
+}
+
+/** True for a header value Node's HTTP client accepts, of at most `CARRIER_LIMITS.valueLength`. */
+export function isHeaderValue(value: string): boolean {
+  return value.length <= CARRIER_LIMITS.valueLength && HEADER_VALUE.test(value)
 }

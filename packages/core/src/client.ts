@@ -1,150 +1,81 @@
-import type { Span, SpanOptions, Tracer } from 'opentracing'
-import { padB3Id } from './carrier.js'
+// One outbound call's span, start to finish: ClientTracing.start() starts a child of the active
+// span and builds the headers that carry its context; the handle it returns finishes it once.
+import { FORMAT_HTTP_HEADERS, type Span, type SpanOptions, type Tracer } from 'opentracing'
+import { isHeaderName, isHeaderValue, padB3Id } from './carrier.js'
 import { activeSpan } from './context.js'
-import { Policy, pathOf, type IgnoreOption, type Outcome, type TracingOptions } from './options.js'
-import { capTag, normalizeMethod, redactUrl } from './url.js'
+import { Guard } from './guard.js'
+import type { ClientRequestInfo, ClientResult, ClientTracingOptions } from './types.js'
+import { capTag, ignoreRule, normalizeMethod, pathOf, redactUrl, type IgnoreRule } from './url.js'
 
-/** An outbound request as a client adapter sees it, in plain data. */
-export interface ClientRequestInfo {
-  /** HTTP method. */
-  method: string
-  /** Absolute URL of the request. */
-  url: string | URL
-}
-
-/** How an outbound request ended. */
-export interface ClientResult {
-  /** Status received; undefined when no response arrived. */
-  statusCode?: number | undefined
-  /** The network error, timeout or cancellation, if the call failed. */
-  error?: unknown
-  /** True when the caller cancelled the request (recorded as `http.aborted`, not an error). */
-  aborted?: boolean | undefined
-  /** True when the request timed out (recorded as `http.timeout` and an error). */
-  timedOut?: boolean | undefined
-  /** The URL finally requested, when it changed after start() (a later interceptor, say). */
-  url?: string | URL | undefined
-}
-
-/** State given to a client span's hooks and operationName option. */
-export interface ClientSpanState {
-  span: Span | undefined
-  request: ClientRequestInfo
-  method: string
-  /** `host:port` of the URL. */
-  peer: string
-}
-
-/** State given to a client span's onFinish hook. */
-export interface ClientFinishState extends ClientSpanState {
-  span: Span
-  result: ClientResult
-}
-
-/** Options of every client adapter. */
-export interface ClientTracingOptions extends TracingOptions {
-  /** Requests not to trace; default: none. */
-  ignore?: IgnoreOption<ClientRequestInfo>
-  /** Operation name of the client span; default: `METHOD host:port`. */
-  operationName?: (state: ClientSpanState) => string
-  /** Called after the span starts; default: none. */
-  onStart?: (state: ClientSpanState & { span: Span }) => void
-  /** Called before the span finishes, to add tags; default: none. */
-  onFinish?: (state: ClientFinishState) => void
-  /** Whether the call failed; default: a status >= 400 or a network error or timeout. */
-  isError?: (outcome: Outcome) => boolean
-  /** Whether to send trace headers to this URL; default: true (false keeps third parties out). */
-  propagate?: boolean | ((url: string) => boolean)
-  /** Trace only calls made while a span is active; default: false (root spans allowed). */
-  requireParent?: boolean
-}
-
-const HTTP_HEADERS = 'http_headers'
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
+
+// What every handle of one ClientTracing shares, made once.
+interface ClientSettings {
+  readonly guard: Guard
+  readonly options: ClientTracingOptions
+}
 
 /** Starts one client span per outbound call; adapters call start() per request. */
 export class ClientTracing {
-  private readonly policy: Policy<ClientRequestInfo>
-  private readonly propagate: boolean | ((url: string) => boolean)
+  private readonly settings: ClientSettings
+  private readonly ignore: IgnoreRule<ClientRequestInfo> | undefined
 
   constructor(
-    readonly options: ClientTracingOptions,
-    component: string,
+    private readonly component: string,
+    options: ClientTracingOptions = {},
   ) {
-    this.policy = new Policy(options, component)
-    this.propagate = options.propagate ?? true
+    this.settings = { guard: new Guard(options.onError), options }
+    this.ignore = ignoreRule(options.ignore)
   }
 
   /** Starts the span of `request` as a child of the active span; undefined when not traced. */
-  start(request: ClientRequestInfo): ClientSpan | undefined {
-    const policy = this.policy
-    const options = this.options
+  start(request: ClientRequestInfo): ClientSpanHandle | undefined {
+    const { settings, ignore } = this
+    const { guard, options } = settings
     const href = String(request.url)
-    if (policy.hasIgnore && policy.ignores(request, pathOf(href))) return undefined
+    if (ignore !== undefined && guard.ignores(ignore, request, pathOf(href))) return undefined
     const parent = activeSpan()
     if (parent === undefined && options.requireParent === true) return undefined
-    const tracer = policy.tracer()
+    const tracer = guard.tracer(options.tracer)
     if (tracer === undefined) return undefined
     const method = normalizeMethod(request.method)
     const target = describeTarget(request.url)
-    const name = this.nameFor(request, method, target.peer)
     const tags: Record<string, unknown> = {
       'span.kind': 'client',
-      component: policy.component,
+      component: this.component,
       'http.method': method,
       ...target.tags,
     }
     const spanOptions: SpanOptions = { tags }
     if (parent !== undefined) {
-      try {
-        spanOptions.childOf = parent.context()
-      } catch (error) {
-        policy.reporter.report('context', error)
-      }
+      const parentContext = guard.context(parent)
+      if (parentContext !== undefined) spanOptions.childOf = parentContext
     }
-    const span = policy.startSpan(tracer, name, spanOptions)
+    const name = nameFor(settings, request, method, target.peer)
+    const span = guard.startSpan(tracer, name, spanOptions)
     if (span === undefined) return undefined
     const headers = this.propagates(href) ? this.inject(tracer, span) : NO_HEADERS
     const peer = target.peer
-    const call = new ClientSpan(span, headers, request, method, peer, this, policy)
     if (options.onStart !== undefined) {
-      policy.callHook('onStart', options.onStart, { span, request, method, peer })
+      guard.call('onStart', options.onStart, { span, request, method, peer }, undefined)
     }
-    return call
+    return new ClientSpanHandle(span, headers, request, method, peer, settings)
   }
 
   /** Reports a failure of the adapter's own glue through `onError` (once per site per 10 s). */
   report(where: string, error: unknown): void {
-    this.policy.reporter.report(where, error)
-  }
-
-  /** @internal The operation name of a call to `peer`. */
-  nameFor(request: ClientRequestInfo, method: string, peer: string): string {
-    const fallback = `${method} ${peer}`
-    const operationName = this.options.operationName
-    if (operationName === undefined) return fallback
-    return this.policy.name(operationName, { span: undefined, request, method, peer }, fallback)
+    this.settings.guard.report(where, error)
   }
 
   private propagates(url: string): boolean {
-    const propagate = this.propagate
+    const propagate = this.settings.options.propagate ?? true
     if (typeof propagate !== 'function') return propagate
-    try {
-      return propagate(url)
-    } catch (error) {
-      this.policy.reporter.report('propagate', error)
-      return false
-    }
+    return this.settings.guard.call('propagate', propagate, url, false)
   }
 
   private inject(tracer: Tracer, span: Span): Readonly<Record<string, string>> {
     const carrier: Record<string, unknown> = {}
-    try {
-      tracer.inject(span.context(), HTTP_HEADERS, carrier)
-    } catch (error) {
-      this.policy.reporter.report('inject', error)
-      return NO_HEADERS
-    }
+    if (!this.settings.guard.inject(tracer, span, FORMAT_HTTP_HEADERS, carrier)) return NO_HEADERS
     // Only what a header can carry: a tracer may write numbers, objects or characters that
     // would make the HTTP client throw (and so fail the user's call) into the carrier.
     const headers: Record<string, string> = {}
@@ -165,10 +96,11 @@ export class ClientTracing {
   }
 }
 
-/** The span of one outbound call: its propagation headers, and finish exactly once. */
-export class ClientSpan {
+/** What an adapter holds for one outbound call: its span, its trace headers, finish once. */
+export class ClientSpanHandle {
   private finished = false
 
+  /** Made by ClientTracing.start(). */
   constructor(
     /** The call's span. */
     readonly span: Span,
@@ -177,8 +109,7 @@ export class ClientSpan {
     private readonly request: ClientRequestInfo,
     private readonly method: string,
     private readonly peer: string,
-    private readonly tracing: ClientTracing,
-    private readonly policy: Policy<ClientRequestInfo>,
+    private readonly settings: ClientSettings,
   ) {}
 
   /** True once finish() ran. */
@@ -190,8 +121,8 @@ export class ClientSpan {
   finish(result: ClientResult): void {
     if (this.finished) return
     this.finished = true
-    const { policy, span, method } = this
-    const options = this.tracing.options
+    const { guard, options } = this.settings
+    const { span, method } = this
     const { statusCode, error } = result
     const aborted = result.aborted === true
     const timedOut = result.timedOut === true
@@ -203,41 +134,46 @@ export class ClientSpan {
       request = { method: request.method, url: result.url }
       peer = target.peer
       tags = target.tags
-      name = this.tracing.nameFor(request, method, peer)
+      name = nameFor(this.settings, request, method, peer)
     }
     if (statusCode !== undefined) tags['http.status_code'] = statusCode
     if (aborted) tags['http.aborted'] = true
     if (timedOut) tags['http.timeout'] = true
-    const fallback =
+    const failedByDefault =
       !aborted &&
       (timedOut || error !== undefined || (statusCode !== undefined && statusCode >= 400))
-    const failed = policy.decideError(options.isError, { statusCode, error }, fallback)
-    if (failed) tags.error = true
+    const failed =
+      options.isError === undefined
+        ? failedByDefault
+        : guard.call('isError', options.isError, { statusCode, error }, failedByDefault)
     if (options.onFinish !== undefined) {
-      policy.callHook('onFinish', options.onFinish, { span, request, method, peer, result })
+      const state = { span, request, method, peer, result }
+      guard.call('onFinish', options.onFinish, state, undefined)
     }
-    policy.finishSpan(span, name, tags, failed ? { error, statusCode } : undefined)
+    guard.finishSpan(span, name, tags, failed ? { error, statusCode } : undefined)
   }
-}
-
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/
-const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/
-const MAX_HEADER = 8192
-
-function isHeaderName(name: string): boolean {
-  return name.length <= 256 && HEADER_NAME.test(name)
-}
-
-function isHeaderValue(value: string): boolean {
-  return value.length <= MAX_HEADER && HEADER_VALUE.test(value)
 }
 
 /** Creates the client lifecycle for an adapter; `component` is its `component` tag value. */
 export function createClientTracing(
-  options: ClientTracingOptions = {},
   component: string,
+  options: ClientTracingOptions = {},
 ): ClientTracing {
-  return new ClientTracing(options, component)
+  return new ClientTracing(component, options)
+}
+
+// The operation name of a call to `peer`.
+function nameFor(
+  settings: ClientSettings,
+  request: ClientRequestInfo,
+  method: string,
+  peer: string,
+): string {
+  const fallback = `${method} ${peer}`
+  const operationName = settings.options.operationName
+  if (operationName === undefined) return fallback
+  const state = { span: undefined, request, method, peer }
+  return settings.guard.name(operationName, state, fallback)
 }
 
 // The redacted URL and peer tags of a target, and its `host:port`.

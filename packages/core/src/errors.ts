@@ -1,5 +1,58 @@
-/** Log fields of an error, in the OpenTracing convention (`event: 'error'`, `error.object`, …). */
-export function describeError(error: unknown): Record<string, unknown> {
+import type { ErrorHandler } from './types.js'
+
+// A tracer that fails on every request must not flood the logs: each failing call is reported at
+// most once per window.
+const REPORT_WINDOW_MS = 10_000
+
+/**
+ * Reports failures of tracer calls and user hooks through the `onError` option (default: a
+ * process warning), at most once per call site and window, and never throws itself.
+ */
+export class ErrorReporter {
+  private readonly lastReported = new Map<string, number>()
+
+  constructor(private readonly handler: ErrorHandler = emitWarning) {}
+
+  report(where: string, error: unknown): void {
+    const now = Date.now()
+    const last = this.lastReported.get(where)
+    if (last !== undefined && now - last < REPORT_WINDOW_MS) return
+    this.lastReported.set(where, now)
+    try {
+      this.handler(error, where)
+    } catch {
+      // The error handler is the last resort; if it throws, there is nobody left to tell.
+    }
+  }
+}
+
+function emitWarning(error: unknown, where: string): void {
+  const detail = error instanceof Error ? error.message : String(error)
+  process.emitWarning(`tracehop: ${where} failed, the request goes on untraced there: ${detail}`, {
+    code: 'TRACEHOP_TRACER_ERROR',
+  })
+}
+
+/** Why a span failed: the error seen, else the status that made it a failure. */
+export interface Failure {
+  error: unknown
+  statusCode?: number | undefined
+}
+
+/**
+ * The log of a failure, in the OpenTracing convention (`event: 'error'`, `error.object`,
+ * `error.kind`, `message`, `stack`); for a failure by status alone, its kind and message only.
+ */
+export function failureLog(failure: Failure): Record<string, unknown> {
+  const error = failure.error
+  if (error === undefined) {
+    const status = failure.statusCode
+    return {
+      event: 'error',
+      'error.kind': 'HTTPStatus',
+      message: status === undefined ? 'request failed' : `HTTP status ${status}`,
+    }
+  }
   if (error instanceof Error) {
     return {
       event: 'error',
@@ -13,16 +66,7 @@ export function describeError(error: unknown): Record<string, unknown> {
     event: 'error',
     'error.object': error,
     'error.kind': typeof error,
-    message: safeString(() => String(error)) ?? '',
-  }
-}
-
-/** Log fields for a response that failed by status alone (no exception was seen). */
-export function describeStatusError(statusCode: number | undefined): Record<string, unknown> {
-  return {
-    event: 'error',
-    'error.kind': 'HTTPStatus',
-    message: statusCode === undefined ? 'request failed' : `HTTP status ${statusCode}`,
+    message: safeString(() => String(failure.error)) ?? '',
   }
 }
 

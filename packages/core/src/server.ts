@@ -1,165 +1,108 @@
-import type { Span, SpanContext, SpanOptions, Tracer } from 'opentracing'
-import { toCarrier, usableContext, type HeaderSource } from './carrier.js'
-import {
-  Policy,
-  isNoopSpan,
-  isNoopTracer,
-  pathOf,
-  type IgnoreOption,
-  type Outcome,
-  type TracingOptions,
-} from './options.js'
-import { ServerSpan } from './server-span.js'
-import { normalizeMethod, redactUrl } from './url.js'
-
-/** A request as a server adapter sees it, in plain data. */
-export interface ServerRequestInfo {
-  /** HTTP method as received. */
-  method: string
-  /** Path and query as received (e.g. Express `req.originalUrl`, Fastify `request.url`). */
-  url: string
-  /** Request headers; never mutated. */
-  headers: HeaderSource
-  /** Host header, for `http.url`; default: none (the URL is recorded without origin). */
-  host?: string | undefined
-  /** `http` or `https`; default `http`. */
-  protocol?: string | undefined
-  /** Client address, recorded as `peer.ipv4` / `peer.ipv6`. */
-  remoteAddress?: string | undefined
-  /** Client port, recorded as `peer.port`. */
-  remotePort?: number | undefined
-}
+// One server request's span, start to finish: ServerTracing.start() reads the request, continues
+// the caller's trace and starts the span; the handle it returns runs the handler with the span
+// active and finishes it once, from the response's end or from the adapter's own result.
+import { FORMAT_HTTP_HEADERS, type Span, type SpanOptions } from 'opentracing'
+import { isHeaderName, toCarrier } from './carrier.js'
+import { withSpan } from './context.js'
+import { Guard, isNoopSpan, isNoopTracer } from './guard.js'
+import { onResponseEnd, type ResponseEnding, type ResponseLike } from './response-end.js'
+import type {
+  ServerFinishState,
+  ServerRequestInfo,
+  ServerResult,
+  ServerTracingOptions,
+} from './types.js'
+import { capTag, ignoreRule, normalizeMethod, pathOf, redactUrl, type IgnoreRule } from './url.js'
 
 /** Reads the ServerRequestInfo of an adapter's own request object. */
 export type ServerRequestReader<Source> = (source: Source) => ServerRequestInfo
 
-/** How a server request ended, as the adapter saw it. */
-export interface ServerResult {
-  /** Status sent; leave undefined when no response was sent. */
-  statusCode?: number | undefined
-  /** Route template that matched, e.g. `/users/:id`; undefined when none did. */
-  route?: string | undefined
-  /** True when the client went away before the response was complete. */
-  aborted?: boolean | undefined
-  /** Error seen while handling the request, if any (added to what recordError() got). */
-  error?: unknown
+/** Reads the route template that matched an adapter's request; undefined when none did. */
+export type RouteReader<Source> = (source: Source) => string | undefined
+
+// What every handle of one ServerTracing shares, made once.
+interface ServerSettings {
+  readonly guard: Guard
+  readonly options: ServerTracingOptions
+  readonly component: string
+  // An onFinish or operationName hook: finishing has work even for the no-op tracer.
+  readonly hasFinishHooks: boolean
 }
 
-/** State given to a server span's onStart hook. */
-export interface ServerStartState {
-  span: Span
-  request: ServerRequestInfo
-}
-
-/** State given to a server span's onFinish hook and operationName option. */
-export interface ServerFinishState extends ServerStartState {
-  method: string
-  statusCode: number | undefined
-  route: string | undefined
-  error: unknown
-  aborted: boolean
-}
-
-/** Options of every server adapter. */
-export interface ServerTracingOptions extends TracingOptions {
-  /** Requests not to trace; default: none. */
-  ignore?: IgnoreOption<ServerRequestInfo>
-  /** Operation name from the finished request; default: `METHOD /route/:template` or `METHOD`. */
-  operationName?: (state: ServerFinishState) => string
-  /** Called after the span starts; default: none. */
-  onStart?: (state: ServerStartState) => void
-  /** Called before the span finishes, to add tags; default: none. */
-  onFinish?: (state: ServerFinishState) => void
-  /** Whether the request failed; default: a status >= 500 or an error (not the client's abort). */
-  isError?: (outcome: Outcome) => boolean
-  /** Whether to continue the caller's trace and baggage; default: true (false for public edges). */
-  trustIncoming?: boolean | ((request: ServerRequestInfo) => boolean)
-  /** Response header that carries the trace id (`true`: `x-trace-id`); default: off. */
-  traceResponseHeader?: boolean | string
-}
-
-const HTTP_HEADERS = 'http_headers'
 // What opentracing's no-op tracer is given as a name when the request was not read: it keeps none.
 const NOOP_SPAN_NAME = 'HTTP'
 const DEFAULT_TRACE_HEADER = 'x-trace-id'
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}$/
 // A trace id printable as a header value, whatever the tracer's id format.
 const TRACE_ID_VALUE = /^[\x21-\x7e]{1,256}$/
 
 /** Starts one server span per request, following the options; adapters call start() per request. */
 export class ServerTracing {
-  private readonly policy: Policy<ServerRequestInfo>
-  private readonly trust: boolean | ((request: ServerRequestInfo) => boolean)
+  private readonly settings: ServerSettings
+  private readonly ignore: IgnoreRule<ServerRequestInfo> | undefined
   private readonly responseHeader: string | undefined
-  // An onFinish or operationName hook: finish() then has work even for the no-op tracer.
-  private readonly hasFinishHooks: boolean
 
-  constructor(
-    readonly options: ServerTracingOptions,
-    component: string,
-  ) {
-    this.policy = new Policy(options, component)
-    this.trust = options.trustIncoming ?? true
-    this.hasFinishHooks = options.onFinish !== undefined || options.operationName !== undefined
+  constructor(component: string, options: ServerTracingOptions = {}) {
+    const guard = new Guard(options.onError)
+    const hasFinishHooks = options.onFinish !== undefined || options.operationName !== undefined
+    this.settings = { guard, options, component, hasFinishHooks }
+    this.ignore = ignoreRule(options.ignore)
     const header = options.traceResponseHeader
     const name = header === true ? DEFAULT_TRACE_HEADER : header || undefined
-    if (name !== undefined && !HEADER_NAME.test(name)) {
+    if (name !== undefined && !isHeaderName(name)) {
       // Setting it would throw in the middle of the request: refuse it once, up front.
-      this.policy.reporter.report(
+      guard.report(
         'traceResponseHeader',
         new TypeError(`"${name}" is not a valid header name; no trace id header is written`),
       )
     }
-    this.responseHeader = name !== undefined && HEADER_NAME.test(name) ? name : undefined
+    this.responseHeader = name !== undefined && isHeaderName(name) ? name : undefined
   }
 
   /** Starts the span of `request`; undefined when the request is ignored or the tracer failed. */
-  start(request: ServerRequestInfo): ServerSpan | undefined
+  start(request: ServerRequestInfo): ServerSpanHandle | undefined
   /**
    * Starts the span of the adapter's own request object `source`, calling `read(source)` only if
    * something needs the request's details: not with opentracing's no-op tracer and no `ignore`
-   * or hook, where reading them would be the dearest part of the request.
+   * or hook, where reading them would be most of the cost of tracing the request.
    */
-  start<Source>(source: Source, read: ServerRequestReader<Source>): ServerSpan | undefined
-  start(
-    source: unknown,
-    read: ServerRequestReader<unknown> = asRequestInfo,
-  ): ServerSpan | undefined {
-    const policy = this.policy
-    const options = this.options
+  start<Source>(source: Source, read: ServerRequestReader<Source>): ServerSpanHandle | undefined
+  start(source: unknown, read: ServerRequestReader<unknown> = asRequestInfo) {
+    const { settings, ignore } = this
+    const { guard, options } = settings
     let request: ServerRequestInfo | undefined
-    if (policy.hasIgnore) {
+    if (ignore !== undefined) {
       request = read(source)
-      if (policy.ignores(request, pathOf(request.url))) return undefined
+      if (guard.ignores(ignore, request, pathOf(request.url))) return undefined
     }
-    const tracer = policy.tracer()
+    const tracer = guard.tracer(options.tracer)
     if (tracer === undefined) return undefined
-    const recording = !isNoopTracer(tracer)
-    // Read now or never: the span must not hold on to `source`. Express keeps spans in a WeakMap
-    // keyed by that very request, and an entry whose value leads back to its key outlives V8's
-    // minor GCs: every request and response got promoted (a major GC every ~1,900 requests
-    // instead of ~2,500 in bench/, under the no-op tracer).
-    if (recording || this.hasFinishHooks || options.onStart !== undefined) request ??= read(source)
+    const tracerRecords = !isNoopTracer(tracer)
+    // Read now or never: the handle must not keep `source`, which an adapter may use as the key
+    // of a WeakMap holding this very handle (an entry leading back to its key lives longer).
+    if (tracerRecords || settings.hasFinishHooks || options.onStart !== undefined) {
+      request ??= read(source)
+    }
     const method = request === undefined ? NOOP_SPAN_NAME : normalizeMethod(request.method)
     const spanOptions: SpanOptions = {}
-    if (recording) {
+    if (tracerRecords) {
       const described = request as ServerRequestInfo
       spanOptions.tags = this.startTags(described, method)
       if (this.trusts(described)) {
-        const parent = this.extract(tracer, described.headers)
+        const carrier = toCarrier(described.headers)
+        const parent = guard.extract(tracer, FORMAT_HTTP_HEADERS, carrier)
         if (parent !== undefined) spanOptions.childOf = parent
       }
     }
-    const span = policy.startSpan(tracer, method, spanOptions)
+    const span = guard.startSpan(tracer, method, spanOptions)
     if (span === undefined) return undefined
-    const header = this.responseHeader === undefined ? undefined : this.traceHeader(span)
-    const onStart = options.onStart
-    if (onStart !== undefined) {
-      policy.callHook('onStart', onStart, { span, request: request as ServerRequestInfo })
+    const traceHeader = this.responseHeader === undefined ? undefined : this.traceHeader(span)
+    if (options.onStart !== undefined) {
+      const state = { span, request: request as ServerRequestInfo }
+      guard.call('onStart', options.onStart, state, undefined)
     }
     // The global tracer over the no-op one cannot be seen through, but its spans can.
-    const records = (recording && !isNoopSpan(span)) || this.hasFinishHooks
-    return new ServerSpan(span, request, method, policy, options, header, records)
+    const finishHasEffect = (tracerRecords && !isNoopSpan(span)) || settings.hasFinishHooks
+    return new ServerSpanHandle(span, request, method, traceHeader, finishHasEffect, settings)
   }
 
   private startTags(request: ServerRequestInfo, method: string): Record<string, unknown> {
@@ -171,7 +114,7 @@ export class ServerTracing {
         : request.url
     const tags: Record<string, unknown> = {
       'span.kind': 'server',
-      component: this.policy.component,
+      component: this.settings.component,
       'http.method': method,
       'http.url': redactUrl(url),
     }
@@ -185,35 +128,156 @@ export class ServerTracing {
   }
 
   private trusts(request: ServerRequestInfo): boolean {
-    const trust = this.trust
+    const trust = this.settings.options.trustIncoming ?? true
     if (typeof trust !== 'function') return trust
-    try {
-      return trust(request)
-    } catch (error) {
-      this.policy.reporter.report('trustIncoming', error)
-      return false
-    }
+    return this.settings.guard.call('trustIncoming', trust, request, false)
   }
 
-  private traceHeader(span: Span): readonly [string, string] | undefined {
-    try {
-      const traceId = span.context().toTraceId()
-      if (typeof traceId === 'string' && TRACE_ID_VALUE.test(traceId)) {
-        return [this.responseHeader as string, traceId]
+  private traceHeader(span: Span): TraceHeader | undefined {
+    const traceId = this.settings.guard.traceId(span)
+    if (traceId === undefined || !TRACE_ID_VALUE.test(traceId)) return undefined
+    return { name: this.responseHeader as string, value: traceId }
+  }
+}
+
+/** A response header carrying the trace id. */
+export interface TraceHeader {
+  readonly name: string
+  readonly value: string
+}
+
+const NO_TAGS = undefined
+
+/** What an adapter holds for one server request: its span, and how to end it once. */
+export class ServerSpanHandle {
+  private finished = false
+  private error: unknown = undefined
+
+  /** Made by ServerTracing.start(). */
+  constructor(
+    /** The request's span (what `req.span` / `request.span` expose). */
+    readonly span: Span,
+    /** The request as the adapter described it; undefined when nothing needed it. */
+    readonly request: ServerRequestInfo | undefined,
+    private readonly method: string,
+    /** The header to set on the response when `traceResponseHeader` is on, else undefined. */
+    readonly traceHeader: TraceHeader | undefined,
+    private readonly finishHasEffect: boolean,
+    private readonly settings: ServerSettings,
+  ) {}
+
+  /** Runs `fn` with this span active (activeSpan() returns it inside, across awaits). */
+  run<T>(fn: () => T): T {
+    return withSpan(this.span, fn)
+  }
+
+  /** Remembers the first error of the request; it is recorded when the span finishes. */
+  recordError(error: unknown): void {
+    if (this.error === undefined) this.error = error ?? new Error(String(error))
+  }
+
+  /** True once finish() ran. */
+  get isFinished(): boolean {
+    return this.finished
+  }
+
+  /**
+   * Finishes the span when Node's `response` ends: sent in full, cut short by the client, or its
+   * connection timed out; `routeOf(source)` names the route then. Watches nothing when finishing
+   * would have no effect (opentracing's no-op span and no finish hooks).
+   */
+  finishOnResponseEnd<Source>(
+    request: unknown,
+    response: ResponseLike,
+    routeOf: RouteReader<Source>,
+    source: Source,
+  ): void {
+    if (!this.finishHasEffect) return
+    const guard = this.settings.guard
+    onResponseEnd(request, new ResponseFinish(this, response, routeOf, source, guard))
+  }
+
+  /** Sets the final tags and name and finishes the span; later calls do nothing. */
+  finish(result: ServerResult): void {
+    if (this.finished) return
+    this.finished = true
+    const { guard, options } = this.settings
+    if (!this.finishHasEffect) {
+      guard.finishSpan(this.span, undefined, NO_TAGS, undefined)
+      return
+    }
+    const { statusCode } = result
+    const route = result.route || undefined
+    const aborted = result.aborted === true
+    const error = result.error ?? this.error
+    const tags: Record<string, unknown> = {}
+    if (statusCode !== undefined) tags['http.status_code'] = statusCode
+    if (route !== undefined) tags['http.route'] = capTag(route)
+    if (aborted) tags['http.aborted'] = true
+    const failed =
+      options.isError === undefined
+        ? isServerError(statusCode, error, aborted)
+        : guard.call(
+            'isError',
+            options.isError,
+            { statusCode, error },
+            isServerError(statusCode, error, aborted),
+          )
+    const method = this.method
+    let name = route === undefined ? method : `${method} ${capTag(route)}`
+    const { operationName, onFinish } = options
+    if (operationName !== undefined || onFinish !== undefined) {
+      const request = this.request as ServerRequestInfo
+      const state: ServerFinishState = {
+        span: this.span,
+        request,
+        method,
+        statusCode,
+        route,
+        error,
+        aborted,
       }
-    } catch (error) {
-      this.policy.reporter.report('context', error)
+      if (operationName !== undefined) name = guard.name(operationName, state, name)
+      if (onFinish !== undefined) guard.call('onFinish', onFinish, state, undefined)
     }
-    return undefined
+    guard.finishSpan(this.span, name, tags, failed ? { error, statusCode } : undefined)
   }
+}
 
-  private extract(tracer: Tracer, headers: HeaderSource): SpanContext | undefined {
-    try {
-      return usableContext(tracer.extract(HTTP_HEADERS, toCarrier(headers)))
-    } catch (error) {
-      this.policy.reporter.report('extract', error)
-      return undefined
-    }
+// A status >= 500 or an error fails the request; but when the client went away, the error is
+// usually that very abort (a body parser's "request aborted"): only a 5xx counts then.
+function isServerError(statusCode: number | undefined, error: unknown, aborted: boolean): boolean {
+  if (statusCode !== undefined && statusCode >= 500) return true
+  return error !== undefined && !aborted
+}
+
+// Made per watched request, apart from the handle: it holds the adapter's `source`, which the
+// handle must not (see ServerTracing.start).
+class ResponseFinish<Source> {
+  constructor(
+    private readonly handle: ServerSpanHandle,
+    readonly response: ResponseLike,
+    private readonly routeOf: RouteReader<Source>,
+    private readonly source: Source,
+    private readonly guard: Guard,
+  ) {}
+
+  responseEnded(ending: ResponseEnding): void {
+    const { response, handle } = this
+    const statusCode =
+      ending === 'finished' || response.headersSent ? response.statusCode : undefined
+    const route = this.guard.call('route', this.routeOf, this.source, undefined) || undefined
+    if (ending === 'timedOut')
+      handle.finish({ statusCode, route, error: new ConnectionTimeoutError() })
+    else handle.finish({ statusCode, route, aborted: ending === 'aborted' })
+  }
+}
+
+/** The error of a request whose connection timed out before its response was sent. */
+class ConnectionTimeoutError extends Error {
+  override name = 'ConnectionTimeoutError'
+  constructor() {
+    super('the connection timed out before the response was sent')
   }
 }
 
@@ -223,8 +287,8 @@ function asRequestInfo(request: unknown): ServerRequestInfo {
 
 /** Creates the server lifecycle for an adapter; `component` is its `component` tag value. */
 export function createServerTracing(
-  options: ServerTracingOptions = {},
   component: string,
+  options: ServerTracingOptions = {},
 ): ServerTracing {
-  return new ServerTracing(options, component)
+  return new ServerTracing(component, options)
 }

@@ -1,3 +1,5 @@
+import type { IgnoreOption } from './types.js'
+
 /** Longest tag value tracehop writes; longer values are cut and end in "…". */
 export const MAX_TAG_LENGTH = 1024
 
@@ -93,4 +95,43 @@ function isSecretName(encodedName: string): boolean {
     }
   }
   return SECRET_NAME.test(name)
+}
+
+/** The path part of a path-and-query or absolute URL, without query or fragment. */
+export function pathOf(url: string): string {
+  let end = url.length
+  const query = url.indexOf('?')
+  if (query !== -1) end = query
+  const hash = url.indexOf('#')
+  if (hash !== -1 && hash < end) end = hash
+  let start = 0
+  const scheme = url.indexOf('://')
+  if (scheme !== -1 && scheme < end) {
+    const slash = url.indexOf('/', scheme + 3)
+    if (slash === -1 || slash > end) return '/'
+    start = slash
+  }
+  return url.slice(start, end)
+}
+
+/** Whether a request is ignored, given the request and its path (see pathOf()). */
+export type IgnoreRule<Request> = (request: Request, path: string) => boolean
+
+/** The `ignore` option as one rule; undefined when nothing is ignored. */
+export function ignoreRule<Request>(
+  ignore: IgnoreOption<Request> | undefined,
+): IgnoreRule<Request> | undefined {
+  if (ignore === undefined) return undefined
+  if (typeof ignore === 'function') return (request) => ignore(request)
+  if (ignore.length === 0) return undefined
+  const paths = new Set(ignore.filter((entry): entry is string => typeof entry === 'string'))
+  const patterns = ignore.filter((entry): entry is RegExp => entry instanceof RegExp)
+  return (_request, path) => {
+    if (paths.has(path)) return true
+    for (const pattern of patterns) {
+      pattern.lastIndex = 0
+      if (pattern.test(path)) return true
+    }
+    return false
+  }
 }

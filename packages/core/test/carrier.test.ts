@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { CARRIER_LIMITS, toCarrier } from '@tracehop/core'
+import { CARRIER_LIMITS, toCarrier } from '../src/carrier.js'
 
 describe('toCarrier', () => {
   it('should copy into a fresh plain object with lower-case names and string values', () => {

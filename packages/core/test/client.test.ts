@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { createClientTracing, withSpan, type ClientTracingOptions } from '@tracehop/core'
+import { createClientTracing } from '../src/client.js'
+import { withSpan } from '../src/context.js'
+import type { ClientTracingOptions } from '../src/types.js'
 import { RecordingTracer, assertFinishedOnce, parseTraceParent } from '@tracehop/testing'
 import { Tracer, type SpanContext } from 'opentracing'
 
 function setup(options: ClientTracingOptions = {}) {
   const tracer = new RecordingTracer()
-  const client = createClientTracing({ tracer, ...options }, 'test-client')
+  const client = createClientTracing('test-client', { tracer, ...options })
   return { tracer, client }
 }
 
@@ -88,7 +90,7 @@ describe('client lifecycle', () => {
     const internal = client.start({ method: 'GET', url: 'http://internal/x' })
     assert.deepEqual(external?.headers, {})
     assert.ok(internal?.headers.traceparent)
-    const off = createClientTracing({ tracer, propagate: false }, 'x').start({
+    const off = createClientTracing('x', { tracer, propagate: false }).start({
       method: 'GET',
       url: 'http://internal/x',
     })
@@ -101,7 +103,7 @@ describe('client lifecycle', () => {
     const { tracer, client } = setup({ ignore: ['/health', /^\/metrics/] })
     assert.equal(client.start({ method: 'GET', url: 'http://h/health?x=1' }), undefined)
     assert.equal(client.start({ method: 'GET', url: 'http://h/metrics/cpu' }), undefined)
-    const strict = createClientTracing({ tracer, requireParent: true }, 'x')
+    const strict = createClientTracing('x', { tracer, requireParent: true })
     assert.equal(strict.start({ method: 'GET', url: 'http://h/a' }), undefined)
     const parent = tracer.startSpan('p')
     const call = withSpan(parent, () => strict.start({ method: 'GET', url: 'http://h/a' }))
@@ -124,7 +126,7 @@ describe('client lifecycle', () => {
         })
       }
     }
-    const call = createClientTracing({ tracer: new OddTracer() }, 'x').start({
+    const call = createClientTracing('x', { tracer: new OddTracer() }).start({
       method: 'GET',
       url: 'http://h/',
     })
@@ -139,10 +141,10 @@ describe('client lifecycle', () => {
     }
     const reported: string[] = []
     const tracer = new ThrowingInject()
-    const client = createClientTracing(
-      { tracer, onError: (_e, where) => reported.push(where) },
-      'x',
-    )
+    const client = createClientTracing('x', {
+      tracer,
+      onError: (_e, where) => reported.push(where),
+    })
     for (let i = 0; i < 3; i++) {
       const call = client.start({ method: 'GET', url: 'http://h/' })
       assert.deepEqual(call?.headers, {})

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, it } from 'node:test'
 import type * as Core from '@tracehop/core'
-import { activeSpan, startActiveSpan, traceIds, withSpan } from '@tracehop/core'
+import { activeSpan, startActiveSpan, traceIds, withSpan } from '../src/context.js'
 import { RecordingTracer, assertFinishedOnce } from '@tracehop/testing'
 import { Tracer, type Span } from 'opentracing'
 
@@ -107,7 +107,10 @@ describe('startActiveSpan', () => {
       (error) => error === asyncError,
     )
     for (const span of tracer.finishedSpans()) {
+      // The same record as a request span's: dd-trace and others show errors from tags only.
       assert.equal(span.tags.error, true)
+      assert.equal(span.tags['error.type'], span.operationName === 'sync' ? 'Error' : 'TypeError')
+      assert.equal(span.tags['error.message'], span.operationName)
       const log = span.logs[0]?.fields
       assert.equal(log?.event, 'error')
       assert.equal(log?.['error.kind'], span.operationName === 'sync' ? 'Error' : 'TypeError')
@@ -122,10 +125,32 @@ describe('startActiveSpan', () => {
         throw new Error('broken')
       }
     }
+    const reported: string[] = []
     const result = startActiveSpan('x', (span) => typeof span.finish, {
       tracer: new BrokenTracer(),
+      onError: (_error, where) => reported.push(where),
     })
     assert.equal(result, 'function')
+    assert.deepEqual(reported, ['startSpan'])
+  })
+
+  it('should report a span that fails to finish, and still return what fn returned', async () => {
+    const tracer = new RecordingTracer()
+    const reported: string[] = []
+    const onError = (_error: unknown, where: string) => reported.push(where)
+    const value = await startActiveSpan(
+      'x',
+      async (span) => {
+        span.finish = () => {
+          throw new Error('finish broke')
+        }
+        await sleep(1)
+        return 42
+      },
+      { tracer, onError },
+    )
+    assert.equal(value, 42)
+    assert.deepEqual(reported, ['finish'])
   })
 })
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { redactUrl } from '@tracehop/core'
+import { redactUrl } from '../src/url.js'
 
 describe('redactUrl', () => {
   const cases: Array<[string, string]> = [

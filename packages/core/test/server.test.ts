@@ -1,9 +1,20 @@
 import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
 import { afterEach, describe, it } from 'node:test'
-import { createServerTracing } from '@tracehop/core'
 import { RecordingTracer, RecordingSpanContext } from '@tracehop/testing'
 import { Tracer, initGlobalTracer, SpanContext, type SpanOptions } from 'opentracing'
+import { createServerTracing, type ServerSpanHandle } from '../src/server.js'
+
+// Whether the handle watches a response for its end: only when finishing it has an effect.
+function watchesResponse(handle: ServerSpanHandle | undefined): boolean {
+  const response = Object.assign(new EventEmitter(), {
+    statusCode: 200,
+    headersSent: true,
+    writableFinished: true,
+  })
+  handle?.finishOnResponseEnd({}, response, () => undefined, undefined)
+  return response.listenerCount('close') === 1
+}
 
 const request = (headers: Record<string, string> = {}) => ({
   method: 'GET',
@@ -15,7 +26,7 @@ describe('server lifecycle', () => {
   afterEach(() => initGlobalTracer(new Tracer()))
 
   it('should resolve the global tracer per request, so initGlobalTracer may come later', () => {
-    const tracing = createServerTracing({}, 'test')
+    const tracing = createServerTracing('test', {})
     const tracer = new RecordingTracer()
     initGlobalTracer(tracer)
     tracing.start(request())?.finish({ statusCode: 200 })
@@ -25,7 +36,7 @@ describe('server lifecycle', () => {
   it('should call a tracer function on each request', () => {
     const tracers = [new RecordingTracer(), new RecordingTracer()]
     let calls = 0
-    const tracing = createServerTracing({ tracer: () => tracers[calls++ % 2] as Tracer }, 'test')
+    const tracing = createServerTracing('test', { tracer: () => tracers[calls++ % 2] as Tracer })
     tracing.start(request())?.finish({})
     tracing.start(request())?.finish({})
     assert.deepEqual(
@@ -42,7 +53,7 @@ describe('server lifecycle', () => {
         return super.startSpan(name, options)
       }
     }
-    const tracing = createServerTracing({ tracer: new SpyTracer() }, 'test')
+    const tracing = createServerTracing('test', { tracer: new SpyTracer() })
     const parent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'
     tracing.start(request({ traceparent: parent }))?.finish({})
     tracing.start(request({ traceparent: parent }))?.finish({})
@@ -74,14 +85,14 @@ describe('server lifecycle', () => {
         }
       }
       const tracer = new FixedExtract()
-      createServerTracing({ tracer }, 'test').start(request())?.finish({})
+      createServerTracing('test', { tracer }).start(request())?.finish({})
       assert.equal(tracer.finishedSpans()[0]?.parentId, undefined, String(context))
     }
   })
 
   it('should bound unknown methods to _OTHER', () => {
     const tracer = new RecordingTracer()
-    const tracing = createServerTracing({ tracer }, 'test')
+    const tracing = createServerTracing('test', { tracer })
     for (const method of ['get', 'PURGE', 'M'.repeat(100)]) {
       tracing.start({ ...request(), method })?.finish({ statusCode: 200, route: '/x' })
     }
@@ -97,7 +108,7 @@ describe('server lifecycle', () => {
 
   it('should record the first error once, at finish', () => {
     const tracer = new RecordingTracer()
-    const handle = createServerTracing({ tracer }, 'test').start(request())
+    const handle = createServerTracing('test', { tracer }).start(request())
     const first = new Error('first')
     handle?.recordError(first)
     handle?.recordError(new Error('second'))
@@ -111,7 +122,7 @@ describe('server lifecycle', () => {
 
   it('should not tag an aborted request as an error', () => {
     const tracer = new RecordingTracer()
-    createServerTracing({ tracer }, 'test').start(request())?.finish({ aborted: true })
+    createServerTracing('test', { tracer }).start(request())?.finish({ aborted: true })
     const [span] = tracer.finishedSpans()
     assert.equal(span?.tags['http.aborted'], true)
     assert.equal(span?.tags.error, undefined)
@@ -121,17 +132,14 @@ describe('server lifecycle', () => {
   it('should not trust incoming context when the predicate says no or throws', () => {
     const tracer = new RecordingTracer()
     const header = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }
-    const tracing = createServerTracing(
-      {
-        tracer,
-        trustIncoming: (req) => {
-          if (req.remoteAddress === 'boom') throw new Error('boom')
-          return req.remoteAddress === '10.0.0.1'
-        },
-        onError: () => undefined,
+    const tracing = createServerTracing('test', {
+      tracer,
+      trustIncoming: (req) => {
+        if (req.remoteAddress === 'boom') throw new Error('boom')
+        return req.remoteAddress === '10.0.0.1'
       },
-      'test',
-    )
+      onError: () => undefined,
+    })
     for (const remoteAddress of ['10.0.0.1', '10.0.0.2', 'boom']) {
       tracing.start({ ...request(header), remoteAddress })?.finish({})
     }
@@ -143,7 +151,7 @@ describe('server lifecycle', () => {
 
   it('should record IPv6 and IPv4-mapped peers', () => {
     const tracer = new RecordingTracer()
-    const tracing = createServerTracing({ tracer }, 'test')
+    const tracing = createServerTracing('test', { tracer })
     tracing.start({ ...request(), remoteAddress: '::1', remotePort: 5 })?.finish({})
     tracing.start({ ...request(), remoteAddress: '::ffff:10.1.2.3' })?.finish({})
     const [v6, v4] = tracer.finishedSpans()
@@ -154,7 +162,7 @@ describe('server lifecycle', () => {
 
   it('should not count the error of an aborted request unless the status is 5xx', () => {
     const tracer = new RecordingTracer()
-    const tracing = createServerTracing({ tracer }, 'test')
+    const tracing = createServerTracing('test', { tracer })
     tracing.start(request())?.finish({ aborted: true, error: new Error('request aborted') })
     tracing.start(request())?.finish({ aborted: true, statusCode: 503, error: new Error('x') })
     assert.deepEqual(
@@ -171,34 +179,22 @@ describe('server lifecycle', () => {
         return span
       }
     }
-    const handle = createServerTracing(
-      { tracer: new OddIds(), traceResponseHeader: true },
-      'test',
-    ).start(request())
+    const handle = createServerTracing('test', {
+      tracer: new OddIds(),
+      traceResponseHeader: true,
+    }).start(request())
     assert.ok(handle)
-    assert.equal(handle.responseHeader, undefined)
+    assert.equal(handle.traceHeader, undefined)
     handle.finish({})
   })
 
   it('should watch the response only when finishing it has an effect', () => {
-    const ended: string[] = []
-    const responses: EventEmitter[] = []
-    for (const [label, options] of [
-      ['no-op', { tracer: new Tracer() }],
-      ['no-op with onFinish', { tracer: new Tracer(), onFinish: () => undefined }],
-      ['recording', { tracer: new RecordingTracer() }],
-    ] as const) {
-      const response = Object.assign(new EventEmitter(), {
-        statusCode: 200,
-        headersSent: true,
-        writableFinished: true,
-      })
-      responses.push(response)
-      const handle = createServerTracing(options, 'test').start(request())
-      handle?.watchResponse({}, response, (state: string) => ended.push(state), label)
-    }
-    for (const response of responses) response.emit('close')
-    assert.deepEqual(ended, ['no-op with onFinish', 'recording'])
+    const watched = [
+      { tracer: new Tracer() },
+      { tracer: new Tracer(), onFinish: () => undefined },
+      { tracer: new RecordingTracer() },
+    ].map((options) => watchesResponse(createServerTracing('test', options).start(request())))
+    assert.deepEqual(watched, [false, true, true])
   })
 
   it("should skip extract and tags for opentracing's no-op tracer, unless a hook reads them", () => {
@@ -208,30 +204,30 @@ describe('server lifecycle', () => {
       return true
     }
     const states: Array<string | undefined> = []
-    const noop = createServerTracing({ tracer: new Tracer(), trustIncoming }, 'test')
+    const noop = createServerTracing('test', { tracer: new Tracer(), trustIncoming })
     const quiet = noop.start(request({ traceparent: '00-1-2-01' }))
-    assert.equal(quiet?.recordsResult, false)
+    assert.equal(watchesResponse(quiet), false)
     assert.equal(trustCalls, 0)
     quiet?.finish({ statusCode: 200, route: '/x' })
     assert.equal(quiet?.isFinished, true)
 
-    const hooked = createServerTracing(
-      { tracer: new Tracer(), onFinish: ({ route }) => states.push(route) },
-      'test',
-    ).start(request())
-    assert.equal(hooked?.recordsResult, true)
+    const hooked = createServerTracing('test', {
+      tracer: new Tracer(),
+      onFinish: ({ route }) => states.push(route),
+    }).start(request())
+    assert.equal(watchesResponse(hooked), true)
     hooked?.finish({ statusCode: 200, route: '/x' })
     assert.deepEqual(states, ['/x'])
 
     // Through the global tracer, only the no-op spans show it: finish() still skips the result.
     initGlobalTracer(new Tracer())
-    const viaGlobal = createServerTracing({ trustIncoming }, 'test').start(request())
-    assert.equal(viaGlobal?.recordsResult, false)
+    const viaGlobal = createServerTracing('test', { trustIncoming }).start(request())
+    assert.equal(watchesResponse(viaGlobal), false)
     viaGlobal?.finish({ statusCode: 200 })
     const recordingTracer = new RecordingTracer()
     initGlobalTracer(recordingTracer)
-    const nowRecorded = createServerTracing({ trustIncoming }, 'test').start(request())
-    assert.equal(nowRecorded?.recordsResult, true)
+    const nowRecorded = createServerTracing('test', { trustIncoming }).start(request())
+    assert.equal(watchesResponse(nowRecorded), true)
     nowRecorded?.finish({ statusCode: 200, route: '/x' })
     assert.equal(recordingTracer.finishedSpans()[0]?.operationName, 'GET /x')
     trustCalls = 0
@@ -244,8 +240,8 @@ describe('server lifecycle', () => {
       }
     }
     const own = new OwnSpans()
-    const recorded = createServerTracing({ tracer: own, trustIncoming }, 'test').start(request())
-    assert.equal(recorded?.recordsResult, true)
+    const recorded = createServerTracing('test', { tracer: own, trustIncoming }).start(request())
+    assert.equal(watchesResponse(recorded), true)
     assert.equal(trustCalls, 1)
     recorded?.finish({ statusCode: 200, route: '/x' })
     assert.equal(own.tracer.finishedSpans()[0]?.operationName, 'GET /x')
@@ -258,9 +254,9 @@ describe('server lifecycle', () => {
       reads++
       return { ...request(), url: `/${raw.id}?x=1` }
     }
-    const startWith = (options: Parameters<typeof createServerTracing>[0]) => {
+    const startWith = (options: Parameters<typeof createServerTracing>[1]) => {
       reads = 0
-      return createServerTracing(options, 'test').start(source, read)
+      return createServerTracing('test', options).start(source, read)
     }
 
     // No-op tracer, nothing else: the request is never read, and the span does not keep it.

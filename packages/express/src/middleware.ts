@@ -1,15 +1,12 @@
 import {
   createServerTracing,
-  responseResult,
-  type ResponseEnding,
-  type ResponseLike,
   type ServerRequestInfo,
   type ServerTracingOptions,
-} from '@tracehop/core'
+} from '@tracehop/core/adapter'
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
 import type { Span } from 'opentracing'
 import { routeTemplate } from './route.js'
-import { exposeSpan, serverSpans as spans } from './request-spans.js'
+import { exposeSpan, serverSpans } from './request-spans.js'
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -32,17 +29,17 @@ export type ExpressTracingOptions = ServerTracingOptions
  * @example app.use(tracingMiddleware({ ignore: ['/healthz'] }))
  */
 export function tracingMiddleware(options: ExpressTracingOptions = {}): RequestHandler {
-  const tracing = createServerTracing(options, 'express')
+  const tracing = createServerTracing('express', options)
   return function tracehopExpressMiddleware(req: Request, res: Response, next: NextFunction): void {
     // A request routed through two apps that both install the middleware is traced once.
-    if (spans.has(req)) return next()
+    if (serverSpans.has(req)) return next()
     // Express's request is only read if the tracer or an option needs it (see describeRequest).
     const handle = tracing.start(req, describeRequest)
     if (handle === undefined) return next()
     exposeSpan(req, handle)
-    handle.watchResponse(req, res, finishSpan, req)
-    const header = handle.responseHeader
-    if (header !== undefined && !res.headersSent) res.setHeader(header[0], header[1])
+    handle.finishOnResponseEnd(req, res, routeTemplate, req)
+    const header = handle.traceHeader
+    if (header !== undefined && !res.headersSent) res.setHeader(header.name, header.value)
     handle.run(next)
   }
 }
@@ -58,29 +55,13 @@ export function tracingErrorHandler(): ErrorRequestHandler {
     _res: Response,
     next: NextFunction,
   ): void {
-    spans.get(req)?.recordError(err)
+    serverSpans.get(req)?.recordError(err)
     next(err)
   }
 }
 
-function finishSpan(req: Request, res: ResponseLike, ending: ResponseEnding): void {
-  const handle = spans.get(req)
-  // Watched, so the span records its result and its request was read.
-  const url = handle?.request?.url ?? req.originalUrl
-  handle?.finish(responseResult(res, ending, safeRoute(req, url)))
-}
-
-function safeRoute(req: Request, url: string): string | undefined {
-  try {
-    return routeTemplate(req, url)
-  } catch {
-    return undefined
-  }
-}
-
 // Each property read on `req` misses V8's caches (Express swaps its prototype on every request),
-// so each is read once, and only when needed: with the no-op tracer, they were most of the
-// middleware's cost.
+// so each is read once, and only when the tracer or an option needs it.
 function describeRequest(req: Request): ServerRequestInfo {
   const headers = req.headers
   const socket = req.socket

@@ -1,31 +1,30 @@
 import { IncomingMessage } from 'node:http'
-import type { ServerSpan } from '@tracehop/core'
+import type { ServerSpanHandle } from '@tracehop/core/adapter'
 
-// `req.span` is public API, but a property added to `req` per request is the dearest thing the
-// middleware could do: Express swaps the request's prototype on every request, so each added
-// property builds a fresh hidden class and turns the framework's own property reads on `req`
-// megamorphic (about +40,000 instructions per request; bench/RESULTS.md). So `span` is an
-// accessor defined once on Express's request prototype (`express.request`, the prototype of
-// every app's `app.request`), and each request's span lives in a WeakMap. That prototype is the
-// extension point Express documents ("Overriding the Express API"); only `span` is added, and
-// nothing of Express is replaced.
+// `req.span` is public API, but a property added to `req` per request would be the costliest thing
+// the middleware does: Express swaps the request's prototype on every request, so each added
+// property builds a fresh hidden class and turns the framework's own reads on `req` megamorphic
+// (bench/README.md has the measurements). So `span` is an accessor defined once on Express's
+// request prototype (`express.request`, the prototype of every app's `app.request`), and each
+// request's handle lives in a WeakMap. That prototype is the extension point Express documents
+// ("Overriding the Express API"); only `span` is added, and nothing of Express is replaced.
 
 // Shared by every copy of this package (CJS and ESM builds, two versions), so that
 // tracingErrorHandler() and the accessor find the span whichever copy's middleware started it.
 const SPANS_KEY = Symbol.for('tracehop.express.serverSpans')
-type GlobalWithSpans = typeof globalThis & { [SPANS_KEY]?: WeakMap<object, ServerSpan> }
+type GlobalWithSpans = typeof globalThis & { [SPANS_KEY]?: WeakMap<object, ServerSpanHandle> }
 
 /** Each traced request's span, by request. */
 export const serverSpans = ((globalThis as GlobalWithSpans)[SPANS_KEY] ??= new WeakMap<
   object,
-  ServerSpan
+  ServerSpanHandle
 >())
 
 // Prototypes of requests already known to reach the accessor (or known not to).
 const prototypes = new WeakMap<object, boolean>()
 
 /** Records `handle` as the span of `req`; `req.span` returns it, through the accessor if it can. */
-export function exposeSpan(req: object, handle: ServerSpan): void {
+export function exposeSpan(req: object, handle: ServerSpanHandle): void {
   serverSpans.set(req, handle)
   const prototype = Object.getPrototypeOf(req) as object | null
   let viaAccessor = prototype === null ? false : prototypes.get(prototype)

@@ -1,13 +1,10 @@
+import { activeSpan } from '@tracehop/core'
 import {
-  activeSpan,
   createServerTracing,
-  responseResult,
-  type ResponseEnding,
-  type ResponseLike,
   type ServerRequestInfo,
-  type ServerSpan,
+  type ServerSpanHandle,
   type ServerTracingOptions,
-} from '@tracehop/core'
+} from '@tracehop/core/adapter'
 import type { FastifyInstance, FastifyPluginCallback, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Span } from 'opentracing'
@@ -23,14 +20,14 @@ declare module 'fastify' {
 export type FastifyTracingOptions = ServerTracingOptions
 
 const SERVER_SPAN = Symbol('tracehop.fastify.serverSpan')
-type TracedRequest = FastifyRequest & { [SERVER_SPAN]: ServerSpan | null }
+type TracedRequest = FastifyRequest & { [SERVER_SPAN]: ServerSpanHandle | null }
 
 function tracingPluginCallback(
   fastify: FastifyInstance,
   options: FastifyTracingOptions,
   done: (error?: Error) => void,
 ): void {
-  const tracing = createServerTracing(options, 'fastify')
+  const tracing = createServerTracing('fastify', options)
   // Declared up front (null, never an object) so every request has the same shape.
   fastify.decorateRequest('span', null)
   fastify.decorateRequest(SERVER_SPAN, null)
@@ -44,14 +41,12 @@ function tracingPluginCallback(
     }
     ;(request as TracedRequest)[SERVER_SPAN] = handle
     request.span = handle.span
-    if (handle.responseHeader !== undefined) {
-      void reply.header(handle.responseHeader[0], handle.responseHeader[1])
-    }
+    const header = handle.traceHeader
+    if (header !== undefined) void reply.header(header.name, header.value)
     // Ends with the response, whichever way it goes (sent, hijacked, destroyed, the client
-    // leaving first, the connection timing out), without a listener or closure per request on a
-    // real connection. This is also why there is no onResponse, onRequestAbort or onTimeout hook:
-    // each costs more per request (onTimeout an object and a listener removal).
-    handle.watchResponse(request.raw, reply.raw, finishSpan, request)
+    // leaving first, the connection timing out). Core watches Node's response itself, so there is
+    // no onResponse, onRequestAbort or onTimeout hook here, each of which costs every request.
+    handle.finishOnResponseEnd(request.raw, reply.raw, routeOf, request)
     handle.run(next)
   })
 
@@ -82,11 +77,6 @@ function describeRequest(request: FastifyRequest): ServerRequestInfo {
     remoteAddress: socket?.remoteAddress,
     remotePort: socket?.remotePort,
   }
-}
-
-function finishSpan(request: FastifyRequest, response: ResponseLike, ending: ResponseEnding): void {
-  const handle = (request as TracedRequest)[SERVER_SPAN]
-  handle?.finish(responseResult(response, ending, routeOf(request)))
 }
 
 function routeOf(request: FastifyRequest): string | undefined {

@@ -1,4 +1,4 @@
-import { createClientTracing, type ClientTracingOptions } from '@tracehop/core'
+import { createClientTracing, type ClientTracingOptions } from '@tracehop/core/adapter'
 
 /** Options of tracedFetch: the client policy options of @tracehop/core. */
 export type FetchTracingOptions = ClientTracingOptions
@@ -25,7 +25,7 @@ export function tracedFetch(
   fetchImpl: Fetch = globalThis.fetch,
   options: FetchTracingOptions = {},
 ): Fetch {
-  const tracing = createClientTracing(options, 'fetch')
+  const tracing = createClientTracing('fetch', options)
   const traced = async function tracehopFetch(
     input: FetchInput,
     init?: FetchInit,

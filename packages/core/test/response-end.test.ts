@@ -4,13 +4,17 @@ import http from 'node:http'
 import net from 'node:net'
 import { afterEach, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import {
-  responseResult,
-  watchResponse,
-  type ResponseEnding,
-  type ResponseLike,
-} from '@tracehop/core'
 import { listen, waitFor, type RunningServer } from '../../../test/support/net.js'
+import { onResponseEnd, type ResponseEnding, type ResponseLike } from '../src/response-end.js'
+
+// Watches `response` and calls `ended` with how it ended.
+function watch(
+  request: unknown,
+  response: ResponseLike,
+  ended: (ending: ResponseEnding) => void,
+): void {
+  onResponseEnd(request, { response, responseEnded: ended })
+}
 
 interface Ended {
   state: string
@@ -25,14 +29,10 @@ async function watchedServer(
   const ended: Ended[] = []
   const finishListenersRan = new WeakSet()
   const server = http.createServer((req, res) => {
-    watchResponse(
-      req,
-      res,
-      (state: string, response, ending) => {
-        ended.push({ state, ending, finishListenersRan: finishListenersRan.has(response) })
-      },
-      req.url ?? '',
-    )
+    const state = req.url ?? ''
+    watch(req, res, (ending) => {
+      ended.push({ state, ending, finishListenersRan: finishListenersRan.has(res) })
+    })
     res.on('finish', () => finishListenersRan.add(res))
     if (req.url !== '/hang') res.end('ok')
   })
@@ -50,7 +50,7 @@ function rawRequests(port: number, paths: readonly string[]): Promise<net.Socket
   })
 }
 
-describe('watchResponse', () => {
+describe('onResponseEnd', () => {
   let running: RunningServer | undefined
   afterEach(async () => {
     await running?.close()
@@ -127,7 +127,7 @@ describe('watchResponse', () => {
     const counts: number[] = []
     let socketCloseListeners = 0
     const server = await listen((req, res) => {
-      watchResponse(req, res, () => undefined, undefined)
+      watch(req, res, () => undefined)
       counts.push(res.listenerCount('close'))
       socketCloseListeners = req.socket.listenerCount('close')
       res.end('ok')
@@ -155,7 +155,7 @@ describe('watchResponse', () => {
     const allClosed = new Promise<void>((resolve) => (closed = resolve))
     const server = await listen((req, res) => {
       req.socket.once('close', () => {
-        watchResponse(req, res, (_state, _response, ending) => ended.push(ending), undefined)
+        watch(req, res, (ending) => ended.push(ending))
         closed()
       })
     })
@@ -178,7 +178,7 @@ describe('watchResponse', () => {
     const done = new FakeResponse()
     const cut = new FakeResponse()
     for (const response of [done, cut]) {
-      watchResponse({}, response, (_s, _r, ending) => ended.push(ending), undefined)
+      watch({}, response, (ending) => ended.push(ending))
     }
     done.writableFinished = true
     done.emit('close')
@@ -187,36 +187,29 @@ describe('watchResponse', () => {
     assert.deepEqual(ended, ['finished', 'aborted'])
   })
 
-  it('should keep a throwing listener away from the process', async () => {
+  it('should keep a throwing watcher away from the process', async () => {
     const escaped: unknown[] = []
     const onEscape = (error: unknown) => escaped.push(error)
+    let calls = 0
+    const throwing = () => {
+      calls++
+      throw new Error('watcher bug')
+    }
     process.on('uncaughtException', onEscape)
     try {
       const server = await listen((req, res) => {
-        watchResponse(
-          req,
-          res,
-          () => {
-            throw new Error('listener bug')
-          },
-          undefined,
-        )
+        watch(req, res, throwing)
         res.end('ok')
       })
       running = server
       const fake = new EventEmitter() as EventEmitter & ResponseLike
       Object.assign(fake, { statusCode: 200, headersSent: false, writableFinished: false })
-      watchResponse(
-        {},
-        fake,
-        () => {
-          throw new Error('listener bug')
-        },
-        undefined,
-      )
+      watch({}, fake, throwing)
       fake.emit('close')
       assert.equal(await (await fetch(server.url)).text(), 'ok')
+      await waitFor(() => calls === 2, 'both watchers')
       await sleep(50)
+      assert.equal(calls, 2, 'each watcher was told once')
       assert.deepEqual(escaped, [])
     } finally {
       process.off('uncaughtException', onEscape)
@@ -231,37 +224,3 @@ async function fetchWith(agent: http.Agent, url: string): Promise<string> {
   for await (const chunk of response) body += String(chunk)
   return body
 }
-
-describe('responseResult', () => {
-  const response = (headersSent: boolean): ResponseLike => ({
-    statusCode: 503,
-    headersSent,
-    writableFinished: false,
-    on: () => undefined,
-  })
-
-  it('should record the status of a sent response and the route', () => {
-    assert.deepEqual(responseResult(response(true), 'finished', '/a/:b'), {
-      statusCode: 503,
-      route: '/a/:b',
-      aborted: false,
-    })
-  })
-
-  it('should record a status for a cut response only once its headers were sent', () => {
-    assert.deepEqual(responseResult(response(false), 'aborted', undefined), {
-      statusCode: undefined,
-      route: undefined,
-      aborted: true,
-    })
-    assert.equal(responseResult(response(true), 'aborted', undefined).statusCode, 503)
-  })
-
-  it('should record a timed-out connection as an error, not an abort', () => {
-    const result = responseResult(response(false), 'timedOut', '/x')
-    assert.equal(result.aborted, undefined)
-    assert.equal(result.statusCode, undefined)
-    assert.ok(result.error instanceof Error)
-    assert.equal(result.error.name, 'ConnectionTimeoutError')
-  })
-})

@@ -1,0 +1,149 @@
+// When did this response end? A leaf that knows Node's HTTP server and nothing of tracing.
+//
+// Why not `res.on('close', …)` per request: frameworks that re-prototype each request and response
+// (Express does) pay for every listener and property added to them, in hidden classes and in
+// their own property reads turning megamorphic (bench/README.md has the measurements). Node's
+// 'http.server.response.finish' channel reports every finished response at no per-request cost,
+// and one 'close' and one 'timeout' listener per connection catch the responses a closed
+// connection cut short.
+import { subscribe } from 'node:diagnostics_channel'
+import { IncomingMessage, ServerResponse } from 'node:http'
+import { Socket } from 'node:net'
+
+/**
+ * How a watched response ended: `finished` (sent in full), `aborted` (its connection closed
+ * first) or `timedOut` (its connection timed out, then closed first).
+ */
+export type ResponseEnding = 'finished' | 'aborted' | 'timedOut'
+
+/** What onResponseEnd() needs of a response: Node's `ServerResponse` or an equivalent. */
+export interface ResponseLike {
+  readonly statusCode: number
+  readonly headersSent: boolean
+  readonly writableFinished: boolean
+  on(event: 'close', listener: () => void): unknown
+}
+
+/** A response to watch, and what to tell when it ends. */
+export interface ResponseWatch {
+  readonly response: ResponseLike
+  /** Called once, when the response ended; a throw is swallowed. */
+  responseEnded(ending: ResponseEnding): void
+}
+
+// The open responses of one connection, oldest first: one WeakMap entry per connection, so a
+// kept-alive connection's requests cost an array push and splice, not an ephemeron each.
+class Connection {
+  readonly watches: ResponseWatch[] = []
+  // Set when a timeout closed the connection: the responses it cut short timed out.
+  timedOut = false
+}
+
+// Kept once per process, whichever copy of this module (CJS and ESM builds, two versions) runs:
+// a response finished through one copy's subscription must be found in the same table.
+interface WatchState {
+  readonly connections: WeakMap<Socket, Connection>
+  readonly others: WeakMap<object, ResponseWatch>
+  subscribed: boolean
+}
+const STATE_KEY = Symbol.for('tracehop.responseEnd.state')
+type GlobalWithState = typeof globalThis & { [STATE_KEY]?: WatchState }
+const state: WatchState = ((globalThis as GlobalWithState)[STATE_KEY] ??= {
+  connections: new WeakMap(),
+  others: new WeakMap(),
+  subscribed: false,
+})
+const { connections, others } = state
+
+const RESPONSE_FINISH = 'http.server.response.finish'
+
+/**
+ * Calls `watch.responseEnded(ending)` once, when `watch.response` has been sent in full (after
+ * its 'finish' listeners, where 'close' would come) or when its connection closes first.
+ * Responses of Node's HTTP/1 server (with `request` its IncomingMessage) are watched without a
+ * per-request listener; any other (HTTP/2, an injected request) through its own 'close' event,
+ * which cannot tell a timeout from an abort.
+ */
+export function onResponseEnd(request: unknown, watch: ResponseWatch): void {
+  const response = watch.response
+  const socket = request instanceof IncomingMessage ? (request.socket as unknown) : undefined
+  if (!(socket instanceof Socket) || !(response instanceof ServerResponse) || !ensureSubscribed()) {
+    others.set(response, watch)
+    response.on('close', onResponseClose)
+    return
+  }
+  if (socket.closed) {
+    // The client left before the watch started: no 'close' is coming any more.
+    process.nextTick(settle, watch, 'aborted')
+    return
+  }
+  let connection = connections.get(socket)
+  if (connection === undefined) {
+    connection = new Connection()
+    connections.set(socket, connection)
+    socket.on('close', onSocketClose)
+    // Listening on the socket changes nothing of Node's handling: it destroys a timed-out socket
+    // unless the server, the response on the socket or an incomplete request listens for it.
+    socket.on('timeout', onSocketTimeout)
+  }
+  connection.watches.push(watch)
+}
+
+function ensureSubscribed(): boolean {
+  if (state.subscribed) return true
+  try {
+    subscribe(RESPONSE_FINISH, onResponseFinish)
+    state.subscribed = true
+  } catch {
+    // A runtime without the channel: every response is watched through its 'close' event.
+  }
+  return state.subscribed
+}
+
+// Runs inside Node's own 'finish' handling: it must never throw (the channel would rethrow it as
+// an uncaught exception), so the watch is told on the next tick, through settle().
+function onResponseFinish(message: unknown): void {
+  const { response, socket } = message as { response?: unknown; socket?: unknown }
+  const connection = socket instanceof Socket ? connections.get(socket) : undefined
+  if (connection === undefined) return
+  const watches = connection.watches
+  for (let index = 0; index < watches.length; index++) {
+    const watch = watches[index] as ResponseWatch
+    if (watch.response !== response) continue
+    watches.splice(index, 1)
+    process.nextTick(settle, watch, 'finished')
+    return
+  }
+}
+
+// Node's own 'timeout' listener came first: the socket is destroyed by now if the timeout (or a
+// handler of it) closed the connection. One that a handler survived is not the response's end.
+function onSocketTimeout(this: Socket): void {
+  const connection = connections.get(this)
+  if (connection !== undefined && this.destroyed) connection.timedOut = true
+}
+
+function onSocketClose(this: Socket): void {
+  const connection = connections.get(this)
+  if (connection === undefined) return
+  connections.delete(this)
+  const cut: ResponseEnding = connection.timedOut ? 'timedOut' : 'aborted'
+  for (const watch of connection.watches) {
+    settle(watch, watch.response.writableFinished ? 'finished' : cut)
+  }
+}
+
+function onResponseClose(this: ResponseLike): void {
+  const watch = others.get(this)
+  if (watch === undefined) return
+  others.delete(this)
+  settle(watch, this.writableFinished ? 'finished' : 'aborted')
+}
+
+function settle(watch: ResponseWatch, ending: ResponseEnding): void {
+  try {
+    watch.responseEnded(ending)
+  } catch {
+    // Watchers guard their own work; this is the last line between a bug and the user's process.
+  }
+}
