@@ -1,5 +1,6 @@
-// @tracehop/core/adapter, for adapter authors: the server and client lifecycles. An adapter
-// translates its framework's request and response into these calls and decides nothing itself.
+// @tracehop/core/adapter, for adapter authors: the server and client lifecycles (an adapter
+// translates its framework's request and response into these calls and decides nothing itself),
+// and, for tracer bridges, where the active span is kept.
 export { createServerTracing } from './server.js'
 export type {
   RouteReader,
@@ -9,12 +10,14 @@ export type {
   TraceHeader,
 } from './server.js'
 export { createClientTracing } from './client.js'
+export { setContextStore } from './context.js'
 export type { ClientSpanHandle, ClientTracing } from './client.js'
 export type { ResponseLike } from './response-end.js'
 export type {
   ClientRequestInfo,
   ClientResult,
   ClientTracingOptions,
+  ContextStore,
   HeaderSource,
   ServerRequestInfo,
   ServerResult,

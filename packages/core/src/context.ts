@@ -8,23 +8,44 @@ import {
   type Tracer,
 } from 'opentracing'
 import { Guard } from './guard.js'
-import type { ActiveSpanOptions, ErrorHandler, TraceIds } from './types.js'
+import type { ActiveSpanOptions, ContextStore, ErrorHandler, TraceIds } from './types.js'
 
-// One storage per process, whatever number of copies of this package are loaded (CJS and ESM
+// One store per process, whatever number of copies of this package are loaded (CJS and ESM
 // builds, or two versions side by side): a span made active by one copy is seen by the others.
-const STORAGE_KEY = Symbol.for('tracehop.activeSpan.storage')
-type GlobalWithStorage = typeof globalThis & { [STORAGE_KEY]?: AsyncLocalStorage<Span> }
-const holder = globalThis as GlobalWithStorage
-const storage: AsyncLocalStorage<Span> = (holder[STORAGE_KEY] ??= new AsyncLocalStorage<Span>())
+// It is tracehop's own AsyncLocalStorage until a bridge (such as @tracehop/otel) installs its own.
+const STATE_KEY = Symbol.for('tracehop.activeSpan.state')
+interface ContextState {
+  store: ContextStore
+  readonly fallback: ContextStore
+}
+type GlobalWithState = typeof globalThis & { [STATE_KEY]?: ContextState }
+const state: ContextState = ((globalThis as GlobalWithState)[STATE_KEY] ??= defaultState())
+
+function defaultState(): ContextState {
+  const storage = new AsyncLocalStorage<Span>()
+  const fallback: ContextStore = {
+    active: () => storage.getStore(),
+    run: (span, fn) => storage.run(span, fn),
+  }
+  return { store: fallback, fallback }
+}
+
+/**
+ * Makes `store` hold the active span from now on, for every copy of core in the process; undefined
+ * restores tracehop's own AsyncLocalStorage. Spans active when it is called stay where they were.
+ */
+export function setContextStore(store: ContextStore | undefined): void {
+  state.store = store ?? state.fallback
+}
 
 /** The span active in the current async context, or undefined outside any traced work. */
 export function activeSpan(): Span | undefined {
-  return storage.getStore()
+  return state.store.active()
 }
 
 /** Runs `fn` with `span` as the active span and returns what `fn` returns. */
 export function withSpan<T>(span: Span, fn: () => T): T {
-  return storage.run(span, fn)
+  return state.store.run(span, fn)
 }
 
 /**
@@ -42,7 +63,7 @@ export function startActiveSpan<T>(
   const span = startChildSpan(name, options, guard)
   let result: T
   try {
-    result = storage.run(span, fn, span)
+    result = state.store.run(span, () => fn(span))
   } catch (error) {
     guard.finishSpan(span, undefined, undefined, { error })
     throw error
@@ -92,7 +113,7 @@ function guardFor(onError: ErrorHandler | undefined): Guard {
 }
 
 function startChildSpan(name: string, options: ActiveSpanOptions, guard: Guard): Span {
-  const parent = storage.getStore()
+  const parent = activeSpan()
   const spanOptions: SpanOptions = {}
   if (parent !== undefined) {
     const parentContext = guard.context(parent)

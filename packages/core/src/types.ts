@@ -166,3 +166,15 @@ export interface TraceIds {
   traceId: string
   spanId: string
 }
+
+/**
+ * Where the active span lives: tracehop's own AsyncLocalStorage by default, or a tracer's own
+ * context (a bridge installs it with setContextStore()), so that tracehop and that tracer's
+ * instrumentations see one active span.
+ */
+export interface ContextStore {
+  /** The span active in the current async context, or undefined. */
+  active(): Span | undefined
+  /** Runs `fn` with `span` active, for `fn` and every async continuation it starts. */
+  run<T>(span: Span, fn: () => T): T
+}

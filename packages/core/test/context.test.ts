@@ -1,10 +1,11 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, it } from 'node:test'
 import type * as Core from '@tracehop/core'
-import { activeSpan, startActiveSpan, traceIds, withSpan } from '../src/context.js'
-import { RecordingTracer, assertFinishedOnce } from '@tracehop/testing'
+import { activeSpan, setContextStore, startActiveSpan, traceIds, withSpan } from '../src/context.js'
+import { RecordingSpan, RecordingTracer, assertFinishedOnce } from '@tracehop/testing'
 import { Tracer, type Span } from 'opentracing'
 
 describe('activeSpan / withSpan', () => {
@@ -168,5 +169,43 @@ describe('traceIds', () => {
 
   it('should be undefined for a span without ids (the no-op tracer)', () => {
     assert.equal(traceIds(new Tracer().startSpan('noop')), undefined)
+  })
+})
+
+describe('setContextStore', () => {
+  it('should keep the active span where the installed store keeps it, until reset', async () => {
+    const storage = new AsyncLocalStorage<Span>()
+    const runs: string[] = []
+    const store = {
+      active: () => storage.getStore(),
+      run: <T>(span: Span, fn: () => T): T => {
+        runs.push(span instanceof RecordingSpan ? span.operationName : '?')
+        return storage.run(span, fn)
+      },
+    }
+    const tracer = new RecordingTracer()
+    setContextStore(store)
+    try {
+      const outer = tracer.startSpan('outer')
+      await withSpan(outer, async () => {
+        await sleep(1)
+        assert.equal(storage.getStore(), outer)
+        await startActiveSpan('inner', async (inner) => {
+          await sleep(1)
+          assert.equal(activeSpan(), inner)
+          assert.ok(inner instanceof RecordingSpan)
+          assert.equal(inner.parentId, outer.spanId)
+        })
+      })
+      assert.deepEqual(runs, ['outer', 'inner'])
+    } finally {
+      setContextStore(undefined)
+    }
+    const after = tracer.startSpan('after')
+    withSpan(after, () => {
+      assert.equal(activeSpan(), after)
+      assert.equal(storage.getStore(), undefined)
+    })
+    assert.deepEqual(runs, ['outer', 'inner'])
   })
 })
