@@ -1,5 +1,5 @@
 // Instructions per request, counted by valgrind's callgrind: the one figure this noisy machine
-// repeats (to well under 1 % once each count covers whole major GC cycles), whatever else runs.
+// repeats (closely, once each count covers whole major GC cycles), whatever else runs.
 // Each variant's server runs under callgrind with instrumentation off while it warms up (so V8
 // has compiled the hot path), then counts sequential keep-alive requests: a fixed number, or
 // whole major GC cycles where they come that often (see countOnce). Only the server process is
@@ -50,7 +50,7 @@ const { values: args } = parseArgs({
 const names = args.only?.split(',') ?? DEFAULT_VARIANTS
 const requests = Number(args.requests ?? 3000)
 const warmup = Number(args.warmup ?? 30000)
-// Express counts drift by 1-3 % between fresh servers: three each, and their median.
+// Express counts drift between fresh servers: three each, and their median.
 const repeat = Number(args.repeat ?? 3)
 const here = (path) => fileURLToPath(new URL(path, import.meta.url))
 const serverScript = here('servers/server.cjs')
@@ -95,11 +95,11 @@ async function countOnce(variant, outDir) {
   let cycles = 0
   try {
     await load(port, agent, warmup)
-    // Express promotes enough per request for a major GC every ~2,000-5,000 requests: a fixed
-    // window holds one or two of them, which split counts into two modes ~20-50k apart. So the
-    // window starts right after a major GC and ends right after the first one past `requests`:
-    // whole GC cycles, each paid for in full. Where none comes within 3 x `requests` (Fastify),
-    // the window is the fixed one.
+    // Express promotes enough per request for a major GC every few thousand requests: a fixed
+    // window holds one or two of them, which split counts into two modes. So the window starts
+    // right after a major GC and ends right after the first one past `requests`: whole GC cycles,
+    // each paid for in full. Where none comes within 3 x `requests` (Fastify), the window is the
+    // fixed one.
     const before = gcs.major
     await load(port, agent, 3 * requests, () => gcs.major > before)
     const aligned = gcs.major > before
@@ -128,10 +128,10 @@ async function countOnce(variant, outDir) {
   }
 }
 
-// V8's optimizing compiler can still be at work after the warm-up (the OTel SDK variants compile
-// for ~76k instructions per request of the measured 3,000, under valgrind's slow clock). It runs
-// on background threads in a real server and stops once the hot code is optimized, so it is
-// counted apart: the figure per request is the steady state's.
+// V8's optimizing compiler can still be at work after the warm-up (the OTel SDK variants are
+// still compiling under valgrind's slow clock). It runs on background threads in a real server
+// and stops once the hot code is optimized, so it is counted apart: the figure per request is the
+// steady state's.
 const COMPILER = /v8::internal::(?:compiler|maglev|turboshaft)::/
 
 function compilerInstructions(dumpFile) {

@@ -30,9 +30,9 @@ const only = args.only?.split(',').map((filter) => filter.trim())
 const settings = {
   rounds: Number(args.rounds ?? (args.quick ? 1 : 5)),
   duration: Number(args.duration ?? (args.quick ? 1 : 3)),
-  // V8 is still optimizing after a second or two of load (the Express + jaeger-client variants
-  // compile ~190, ~140, ~110, ~35 and ~12 functions in their first five seconds, --trace-opt),
-  // and its compiler threads share the server's core: a short warm-up times the JIT.
+  // V8 is still optimizing well into the load (the heavier variants keep compiling functions for
+  // seconds: see --trace-opt), and its compiler threads share the server's core: a short warm-up
+  // times the JIT.
   warmup: Number(args.warmup ?? (args.quick ? 0.5 : 5)),
   connections: Number(args.connections),
   pinned: canPin,

@@ -16,7 +16,7 @@ export const thousands = (value) => `${(value / 1000).toFixed(1)}k`
 /** `+2.9k`: a difference of instruction counts, signed. */
 export const signed = (value) => `${value >= 0 ? '+' : ''}${thousands(value)}`
 
-/** The no-op tracer's throughput ratio to bare, at least, by framework (perf-anchors.md). */
+/** Target 1's throughput ratio of the no-op tracer to bare, at least, by framework (targets.mjs). */
 const NOOP_RATIO = { express: 0.93, express4: 0.93, fastify: 0.85, fastify4: 0.85 }
 
 /** PASS/FAIL lines. `counts`: median instructions/request by variant; `rates`: by framework. */

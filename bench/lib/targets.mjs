@@ -1,7 +1,8 @@
-// The targets of issue 8, each checked against this run's figures: PASS, FAIL, or SKIP when a
-// variant it needs was not measured (--only). Decided before any run: CPU µs/request deltas are
-// paired per round (variant minus its baseline in the same round), throughput ratios are the
-// median of per-round ratios, so machine drift between rounds cancels out.
+// tracehop's performance targets, numbered as in bench/RESULTS.md, each checked against this
+// run's figures: PASS, FAIL, or SKIP when a variant it needs was not measured (--only). Decided
+// before any run: CPU µs/request deltas are paired per round (variant minus its baseline in the
+// same round), throughput ratios are the median of per-round ratios, so machine drift between
+// rounds cancels out.
 import { paired, pairedThroughputRatio } from './stats.mjs'
 
 const MEMORY_LIMIT_MB = 5
@@ -79,7 +80,7 @@ function clientTarget(client, rows, rounds) {
   )
 }
 
-/** Every target, in issue order. `rows`: summaries by name; `rounds`: raw records by name. */
+/** Every target, by number. `rows`: summaries by name; `rounds`: raw records by name. */
 export function evaluateTargets(rows, rounds, memory) {
   const results = [
     ...noopTargets('express', 0.93, rows, rounds),
@@ -110,8 +111,8 @@ export function evaluateTargets(rows, rounds, memory) {
       rows,
       rounds,
     ),
-    // @fastify/otel as its README sets it up, beside the HTTP instrumentation (3 spans per request,
-    // as in perf-anchors' measurement the target came from); alone, for comparison only.
+    // @fastify/otel as its README sets it up, beside the HTTP instrumentation (3 spans per request):
+    // the setup the 2x target is set against. Alone, for comparison only.
     fasterThan(
       '3. OTel SDK, Fastify: tracehop+shim >= 2x @fastify/otel (with the HTTP instrumentation)',
       'fastify-tracehop-otelshim',

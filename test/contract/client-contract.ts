@@ -3,10 +3,11 @@
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import { withSpan, type ClientTracingOptions } from '@tracehop/core'
-import { RecordingTracer, assertFinishedOnce, parseTraceParent } from '@tracehop/testing'
+import { parseTraceParent } from '@tracehop/testing'
+import { ChaosTracer, type ChaosPoint } from '../support/chaos-tracer.js'
 import { closedPortUrl, useEchoServer, type Echo } from '../support/echo-server.js'
-import { FaultyTracer, type FaultPoint } from '../support/faulty-tracer.js'
 import { finishedSpans } from '../support/net.js'
+import { useRecordingTracer } from '../support/recording-tracer.js'
 
 /** One request as the contract makes it. */
 export interface ContractRequest {
@@ -16,7 +17,7 @@ export interface ContractRequest {
   timeoutMs?: number
 }
 
-/** What a client adapter gives the contract: a way to send a request, traced or not. */
+/** What a client adapter gives the contract: a way to send a request, recording or not. */
 export interface ContractClient {
   /** Resolves with the status and parsed JSON body, whatever the status; rejects like the client. */
   send(url: string, request?: ContractRequest): Promise<{ status: number; echo: Echo }>
@@ -31,26 +32,24 @@ export type CreateContractClient = (options?: ClientTracingOptions) => ContractC
 export function describeClientContract(component: string, create: CreateContractClient): void {
   describe(`${component}: client contract`, () => {
     const echo = useEchoServer()
-    let tracer: RecordingTracer
+    const recording = useRecordingTracer()
     let client: ContractClient
 
     beforeEach(() => {
-      tracer = new RecordingTracer()
-      client = create({ tracer })
+      client = create({ tracer: recording.tracer })
     })
     afterEach(() => {
       client.dispose()
-      assertFinishedOnce(tracer.spans())
     })
 
     it('should send the client span context, child of the active span', async () => {
-      const parent = tracer.startSpan('handler')
+      const parent = recording.tracer.startSpan('handler')
       const { status, echo: received } = await withSpan(parent, () =>
         client.send(`${echo.url}/items/7?q=1`),
       )
       parent.finish()
       assert.equal(status, 200)
-      const span = tracer.finishedSpans()[0]!
+      const span = recording.tracer.finishedSpans()[0]!
       const sent = parseTraceParent(String(received.headers.traceparent))
       assert.equal(sent?.spanId, span.spanId)
       assert.equal(sent?.traceId, parent.traceId)
@@ -69,20 +68,23 @@ export function describeClientContract(component: string, create: CreateContract
 
     it('should start a root span when no span is active', async () => {
       await client.send(`${echo.url}/x`)
-      const [span] = tracer.finishedSpans()
+      const [span] = recording.tracer.finishedSpans()
       assert.equal(span?.parentId, undefined)
     })
 
     it('should record >= 400 as an error, unless isError says otherwise', async () => {
       const { status } = await client.send(`${echo.url}/status/404`)
       assert.equal(status, 404)
-      const [span] = tracer.finishedSpans()
+      const [span] = recording.tracer.finishedSpans()
       assert.equal(span?.tags['http.status_code'], 404)
       assert.equal(span?.tags.error, true)
       client.dispose()
-      client = create({ tracer, isError: ({ statusCode }) => (statusCode ?? 0) >= 500 })
+      client = create({
+        tracer: recording.tracer,
+        isError: ({ statusCode }) => (statusCode ?? 0) >= 500,
+      })
       await client.send(`${echo.url}/status/404`)
-      assert.equal(tracer.finishedSpans()[1]?.tags.error, undefined)
+      assert.equal(recording.tracer.finishedSpans()[1]?.tags.error, undefined)
     })
 
     it('should record a refused connection as an error and rethrow what the client throws', async () => {
@@ -94,19 +96,19 @@ export function describeClientContract(component: string, create: CreateContract
       )
       plain.dispose()
       const actual = await client.send(url).then(
-        () => assert.fail('the traced client connected'),
+        () => assert.fail('the recording client connected'),
         (error: unknown) => error,
       )
       assert.equal(Object.getPrototypeOf(actual), Object.getPrototypeOf(expected))
       assert.equal((actual as Error).message, (expected as Error).message)
-      const [span] = tracer.finishedSpans()
+      const [span] = recording.tracer.finishedSpans()
       assert.equal(span?.tags.error, true)
       assert.equal(span?.logs[0]?.fields['error.object'], actual)
     })
 
     it('should record a timeout distinctly', async () => {
       await assert.rejects(client.send(`${echo.url}/slow`, { timeoutMs: 50 }))
-      const [span] = await finishedSpans(tracer)
+      const [span] = await finishedSpans(recording.tracer)
       assert.equal(span?.tags['http.timeout'], true)
       assert.equal(span?.tags.error, true)
     })
@@ -116,7 +118,7 @@ export function describeClientContract(component: string, create: CreateContract
       const pending = client.send(`${echo.url}/slow`, { signal: controller.signal })
       setTimeout(() => controller.abort(), 20)
       await assert.rejects(pending)
-      const [span] = await finishedSpans(tracer)
+      const [span] = await finishedSpans(recording.tracer)
       assert.equal(span?.tags['http.aborted'], true)
       assert.equal(span?.tags.error, undefined)
     })
@@ -136,26 +138,39 @@ export function describeClientContract(component: string, create: CreateContract
       assert.equal(lines.length, 1)
       assert.equal(
         parseTraceParent(String(received.headers.traceparent))?.spanId,
-        tracer.finishedSpans()[0]?.spanId,
+        recording.tracer.finishedSpans()[0]?.spanId,
       )
     })
 
     it('should send no trace headers where propagate says no, and still record the span', async () => {
       client.dispose()
-      client = create({ tracer, propagate: (url) => !url.includes('/third-party') })
+      client = create({
+        tracer: recording.tracer,
+        propagate: (url) => !url.includes('/third-party'),
+      })
       const { echo: received } = await client.send(`${echo.url}/third-party/hook`)
       assert.equal(received.headers.traceparent, undefined)
-      assert.equal(tracer.finishedSpans().length, 1)
+      assert.equal(recording.tracer.finishedSpans().length, 1)
     })
 
     describe('when the tracer throws', () => {
-      const points: FaultPoint[] = ['startSpan', 'inject', 'addTags', 'log', 'finish']
+      // A finish() that throws before finishing is the chaos suite's: here every span must finish.
+      const points: ChaosPoint[] = [
+        'startSpan throws',
+        'inject throws',
+        'setTag and addTags throw',
+        'log throws',
+        'finish throws after finishing',
+      ]
       for (const point of points) {
-        it(`should make the call and return its result unchanged when ${point} throws`, async () => {
+        it(`should make the call and return its result unchanged when ${point}`, async () => {
           client.dispose()
-          tracer = new FaultyTracer(point)
+          recording.tracer = new ChaosTracer(point)
           const reported: string[] = []
-          client = create({ tracer, onError: (_error, where) => reported.push(where) })
+          client = create({
+            tracer: recording.tracer,
+            onError: (_error, where) => reported.push(where),
+          })
           const ok = await client.send(`${echo.url}/status/201`, { headers: { 'x-n': '1' } })
           assert.equal(ok.status, 201)
           assert.equal(ok.echo.headers['x-n'], '1')

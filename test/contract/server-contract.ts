@@ -14,49 +14,46 @@
 // Errors reach the app's own error handler, which answers 500 {"error": message}.
 import assert from 'node:assert/strict'
 import http from 'node:http'
-import net from 'node:net'
-import { after, afterEach, beforeEach, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import type { ServerTracingOptions } from '@tracehop/core'
-import { RecordingTracer, assertFinishedOnce, type RecordingSpan } from '@tracehop/testing'
-import { Tracer } from 'opentracing'
-import { FaultyTracer, type FaultPoint } from '../support/faulty-tracer.js'
+import type { RecordingSpan } from '@tracehop/testing'
 import {
   abortAfterFirstChunk,
   makeTraceparent,
   send,
   finishedSpans,
-  waitFor,
-  type Received,
   type RunningServer,
 } from '../support/net.js'
+import { useRecordingTracer, type TestRecording } from '../support/recording-tracer.js'
+import { describeServerOptionsContract } from './server-contract-options.js'
 
 /** Builds and starts the contract app; `options` undefined means no tracing installed. */
 export type StartContractApp = (options?: ServerTracingOptions) => Promise<RunningServer>
 
+/** What the parts of the server contract share within one adapter's suite. */
+export interface ServerContractContext {
+  start: StartContractApp
+  /** The running test's tracer and server. */
+  recording: TestRecording
+  /** Starts the app traced by the test's tracer, with `options` on top. */
+  run: (options?: ServerTracingOptions) => Promise<RunningServer>
+  /** The one span the test's requests were to produce. */
+  onlySpan: () => Promise<RecordingSpan>
+}
+
 /** Runs the server contract against one adapter. */
 export function describeServerContract(name: string, start: StartContractApp): void {
   describe(`${name}: server contract`, () => {
-    let tracer: RecordingTracer
-    let server: RunningServer | undefined
-
+    const recording = useRecordingTracer()
     const run = async (options: ServerTracingOptions = {}): Promise<RunningServer> => {
-      server = await start({ tracer, ...options })
-      return server
+      recording.server = await start({ tracer: recording.tracer, ...options })
+      return recording.server
     }
     const onlySpan = async (): Promise<RecordingSpan> => {
-      const spans = await finishedSpans(tracer, 1)
+      const spans = await finishedSpans(recording.tracer, 1)
       assert.equal(spans.length, 1)
       return spans[0] as RecordingSpan
     }
-
-    beforeEach(() => {
-      tracer = new RecordingTracer()
-    })
-    afterEach(async () => {
-      await server?.close()
-      server = undefined
-      assertFinishedOnce(tracer.spans())
-    })
 
     describe('when no trace headers are sent', () => {
       it('should start a root server span with the semantic-convention tags', async () => {
@@ -121,7 +118,7 @@ export function describeServerContract(name: string, start: StartContractApp): v
           assert.equal(response.status, expected.status)
           assert.equal(response.body, expected.body)
         }
-        const spans = await finishedSpans(tracer, malformed.length)
+        const spans = await finishedSpans(recording.tracer, malformed.length)
         for (const span of spans) assert.equal(span.parentId, undefined)
       })
     })
@@ -148,7 +145,9 @@ export function describeServerContract(name: string, start: StartContractApp): v
       it('should never put raw ids or query strings in names', async () => {
         const { url } = await run()
         for (let i = 0; i < 20; i++) await send(`${url}/users/${i}?token=${i}`)
-        const names = new Set((await finishedSpans(tracer, 20)).map((span) => span.operationName))
+        const names = new Set(
+          (await finishedSpans(recording.tracer, 20)).map((span) => span.operationName),
+        )
         assert.deepEqual([...names], ['GET /users/:id'])
       })
     })
@@ -241,7 +240,7 @@ export function describeServerContract(name: string, start: StartContractApp): v
           ),
         )
         agent.destroy()
-        const spans = await finishedSpans(tracer, 500)
+        const spans = await finishedSpans(recording.tracer, 500)
         const byParent = new Map(spans.map((span) => [span.parentId, span]))
         let mismatches = 0
         responses.forEach((response, i) => {
@@ -285,216 +284,6 @@ export function describeServerContract(name: string, start: StartContractApp): v
       })
     })
 
-    describe('options', () => {
-      it('should not trace ignored paths or predicates', async () => {
-        const { url } = await run({
-          ignore: ['/status/204', /^\/users\/9/],
-        })
-        await send(`${url}/status/204`)
-        await send(`${url}/users/9`)
-        await send(`${url}/users/8`)
-        const span = await onlySpan()
-        assert.equal(span.operationName, 'GET /users/:id')
-        await server?.close()
-        server = await start({ tracer, ignore: (request) => request.url.startsWith('/users') })
-        await send(`${server.url}/users/1`)
-        assert.equal(tracer.spans().length, 1)
-      })
-
-      it('should use operationName and give hooks one state object', async () => {
-        const started: string[] = []
-        const finished: Array<[string | undefined, number | undefined]> = []
-        const { url } = await run({
-          operationName: ({ method, route }) => `http ${method} ${route ?? '?'}`,
-          onStart: ({ span, request }) => {
-            started.push(request.method)
-            span.setTag('custom.start', true)
-          },
-          onFinish: ({ span, route, statusCode }) => {
-            finished.push([route, statusCode])
-            span.setTag('custom.finish', true)
-          },
-        })
-        await send(`${url}/users/3`)
-        const span = await onlySpan()
-        assert.equal(span.operationName, 'http GET /users/:id')
-        assert.deepEqual(started, ['GET'])
-        assert.deepEqual(finished, [['/users/:id', 200]])
-        assert.equal(span.tags['custom.start'], true)
-        assert.equal(span.tags['custom.finish'], true)
-      })
-
-      it('should still call operationName and onFinish with the no-op tracer', async () => {
-        // Its spans keep nothing, so the end of the response is watched only for the hooks.
-        const seen: unknown[] = []
-        server = await start({
-          tracer: new Tracer(),
-          operationName: ({ route }) => {
-            seen.push(['named', route])
-            return `named ${route}`
-          },
-          onFinish: ({ route, statusCode, request }) =>
-            seen.push([route, statusCode, request.method, request.url, request.remoteAddress]),
-        })
-        assert.equal((await send(`${server.url}/status/201?q=1`)).status, 201)
-        await waitFor(() => seen.length === 2, 'the hooks')
-        assert.deepEqual(seen, [
-          ['named', '/status/:code'],
-          ['/status/:code', 201, 'GET', '/status/201?q=1', '127.0.0.1'],
-        ])
-      })
-
-      it('should change nothing when a hook throws, and report it', async () => {
-        const reported: string[] = []
-        const plain = await start(undefined)
-        const expected = await send(`${plain.url}/users/3`)
-        await plain.close()
-        const boom = (): never => {
-          throw new Error('hook failed')
-        }
-        const { url } = await run({
-          onStart: boom,
-          onFinish: boom,
-          operationName: boom,
-          isError: boom,
-          onError: (_error, where) => reported.push(where),
-        })
-        const response = await send(`${url}/users/3`)
-        assert.equal(response.status, expected.status)
-        assert.equal(response.body, expected.body)
-        const span = await onlySpan()
-        assert.equal(span.operationName, 'GET /users/:id')
-        assert.deepEqual(reported.sort(), ['isError', 'onFinish', 'onStart', 'operationName'])
-      })
-
-      it('should ignore the incoming context when trustIncoming is false', async () => {
-        const { url } = await run({ trustIncoming: false })
-        const caller = makeTraceparent()
-        await send(`${url}/users/1`, {
-          headers: { traceparent: caller.header, baggage: 'tenant=evil' },
-        })
-        const span = await onlySpan()
-        assert.notEqual(span.traceId, caller.traceId)
-        assert.equal(span.parentId, undefined)
-        assert.equal(span.getBaggageItem('tenant'), undefined)
-      })
-
-      it('should write the trace id to a response header only when asked', async () => {
-        const { url } = await run()
-        assert.equal((await send(`${url}/users/1`)).headers['x-trace-id'], undefined)
-        await server?.close()
-        tracer.reset()
-        server = await start({ tracer, traceResponseHeader: true })
-        const response = await send(`${server.url}/users/1`)
-        assert.equal(response.headers['x-trace-id'], (await onlySpan()).traceId)
-        await server.close()
-        tracer.reset()
-        server = await start({ tracer, traceResponseHeader: 'trace-id' })
-        const named = await send(`${server.url}/users/1`)
-        assert.equal(named.headers['trace-id'], (await onlySpan()).traceId)
-      })
-    })
-
-    describe('redaction', () => {
-      it('should redact secret query values in http.url', async () => {
-        const { url, port } = await run()
-        await send(`${url}/users/1?token=s3cret&page=2&api_key=k&X-Amz-Signature=abc`)
-        const span = await onlySpan()
-        assert.equal(
-          span.tags['http.url'],
-          `http://127.0.0.1:${port}/users/1?token=REDACTED&page=2&api_key=REDACTED&X-Amz-Signature=REDACTED`,
-        )
-      })
-
-      it('should drop userinfo from an absolute-form request target', async () => {
-        const { port } = await run()
-        const response = await rawRequest(
-          port,
-          `GET http://user:pa55@127.0.0.1:${port}/users/1 HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`,
-        )
-        assert.match(response, /^HTTP\/1\.1 200/)
-        const span = await onlySpan()
-        assert.equal(span.tags['http.url'], `http://127.0.0.1:${port}/users/1`)
-        assert.doesNotMatch(JSON.stringify(span.tags), /pa55/)
-      })
-    })
-
-    describe('when the tracer throws', () => {
-      const points: FaultPoint[] = [
-        'extract',
-        'startSpan',
-        'addTags',
-        'log',
-        'setOperationName',
-        'finish',
-      ]
-      const routes = [
-        '/users/7',
-        '/fail',
-        '/async-fail',
-        '/status/404',
-        '/status/503',
-        '/nope',
-        '/stream',
-      ]
-      let expected: Received[] = []
-      const warnings: Error[] = []
-      const onWarning = (warning: Error) => warnings.push(warning)
-
-      after(() => process.off('warning', onWarning))
-
-      for (const point of points) {
-        it(`should answer exactly as without tracing when ${point} throws, and report once`, async () => {
-          if (expected.length === 0) {
-            const plain = await start(undefined)
-            expected = await Promise.all(routes.map((route) => send(`${plain.url}${route}`)))
-            await plain.close()
-          }
-          const reported: string[] = []
-          tracer = new FaultyTracer(point)
-          const { url } = await run({ onError: (_error, where) => reported.push(where) })
-          for (let round = 0; round < 3; round++) {
-            for (const [i, route] of routes.entries()) {
-              const response = await send(`${url}${route}`, {
-                headers: { traceparent: makeTraceparent().header },
-              })
-              assert.equal(response.status, expected[i]?.status, route)
-              assert.equal(response.body, expected[i]?.body, route)
-            }
-          }
-          assert.ok(reported.length >= 1, `nothing reported for ${point}`)
-          assert.equal(
-            new Set(reported).size,
-            reported.length,
-            `reported twice: ${reported.join()}`,
-          )
-          if (point !== 'startSpan' && point !== 'finish') {
-            await waitFor(() => tracer.finishedSpans().length === routes.length * 3, 'spans')
-          }
-        })
-      }
-
-      it('should emit one process warning by default', async () => {
-        process.on('warning', onWarning)
-        tracer = new FaultyTracer('extract')
-        const { url } = await run()
-        for (let i = 0; i < 5; i++) await send(`${url}/users/1`)
-        await waitFor(() => warnings.length >= 1, 'a warning')
-        await new Promise((resolve) => setImmediate(resolve))
-        assert.equal(warnings.filter((warning) => /extract/.test(warning.message)).length, 1)
-        tracer.reset()
-      })
-    })
-  })
-}
-
-function rawRequest(port: number, payload: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let data = ''
-    const socket = net.connect(port, '127.0.0.1', () => socket.write(payload))
-    socket.setEncoding('utf8')
-    socket.on('data', (chunk: string) => (data += chunk))
-    socket.on('end', () => resolve(data))
-    socket.on('error', reject)
+    describeServerOptionsContract({ start, recording, run, onlySpan })
   })
 }

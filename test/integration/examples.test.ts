@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 
 const run = promisify(execFile)
-const root = fileURLToPath(new URL('..', import.meta.url))
+const root = fileURLToPath(new URL('../..', import.meta.url))
 
 describe('examples', () => {
   it('two-services: the demo prints one waterfall per request and exits', async () => {
@@ -37,6 +37,21 @@ describe('examples', () => {
     assert.match(stdout, /POST \/api\/v1\/orders → 201 \(x-trace-id: [0-9a-f]{32}\)/)
     assert.match(stdout, /^POST \/api\/v1\/orders .*\n {2}validateOrder .*\[201\]$/m)
     assert.match(stdout, /\[400 error\]$/m)
+    assert.match(stdout, /^GET \/api\/v1\/orders\/:id .*\[500 error\]$/m)
+  })
+
+  it('koa: a Koa service traced by the adapter written on @tracehop/core/adapter', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'examples/koa/src/main.ts'],
+      {
+        timeout: 30_000,
+        cwd: root,
+      },
+    )
+    assert.match(stdout, /GET \/healthz → 200 \(x-trace-id: -\)/)
+    assert.match(stdout, /POST \/api\/v1\/orders → 201 \(x-trace-id: [0-9a-f]{32}\)/)
+    assert.match(stdout, /^POST \/api\/v1\/orders .*\n {2}validateOrder .*\[201\]$/m)
     assert.match(stdout, /^GET \/api\/v1\/orders\/:id .*\[500 error\]$/m)
   })
 

@@ -11,7 +11,7 @@ import { RecordingTracer, assertFinishedOnce, type RecordingSpan } from '@traceh
 import axios from 'axios'
 import express from 'express'
 import fastify from 'fastify'
-import { listen, makeTraceparent, send, waitFor, type RunningServer } from './support/net.js'
+import { listen, makeTraceparent, send, waitFor, type RunningServer } from '../support/net.js'
 
 const jitter = () => sleep(Math.floor(Math.random() * 15))
 

@@ -5,11 +5,11 @@ import assert from 'node:assert/strict'
 import type { IncomingHttpHeaders } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { after, before, describe, it } from 'node:test'
-import { createClientTracing } from '@tracehop/core'
+import { createClientTracing } from '@tracehop/core/adapter'
 import { tracingMiddleware } from '@tracehop/express'
 import { RecordingTracer, assertFinishedOnce, parseTraceParent } from '@tracehop/testing'
 import express from 'express'
-import { listen, makeTraceparent, send, waitFor, type RunningServer } from './support/net.js'
+import { listen, makeTraceparent, send, waitFor, type RunningServer } from '../support/net.js'
 
 describe('two Express hops', () => {
   const tracer = new RecordingTracer()
@@ -26,7 +26,7 @@ describe('two Express hops', () => {
       res.json({ headers: req.headers })
     })
     downstream = await listen(second)
-    const client = createClientTracing({ tracer }, 'test-fetch')
+    const client = createClientTracing('test-fetch', { tracer })
     const first = express()
     first.use(tracingMiddleware({ tracer }))
     first.get('/call/:n', async (req, res) => {

@@ -5,10 +5,10 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { bodiesAt, startCollector, waitFor } from './support/net.js'
-import { attribute, decodeOtlp, type ReceivedSpan } from './support/otlp.js'
+import { bodiesAt, startCollector, waitFor } from '../support/net.js'
+import { attribute, decodeOtlp, type ReceivedSpan } from '../support/otlp.js'
 
-const root = fileURLToPath(new URL('..', import.meta.url))
+const root = fileURLToPath(new URL('../..', import.meta.url))
 
 describe('the workout services as separate processes', () => {
   const children: ChildProcess[] = []

@@ -1,5 +1,5 @@
 // One regression test per advisory or bug report on span lifecycle, context, app behaviour and
-// the outbound clients (reliability-anchors.md §E–§H), each titled after what it guards against.
+// the outbound clients, each titled after the advisory or report it guards against.
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import type { Socket } from 'node:net'
@@ -16,14 +16,14 @@ import axios from 'axios'
 import express from 'express'
 import fastify from 'fastify'
 import { Tracer } from 'opentracing'
-import { contractApp } from '../../packages/express/test/contract-app.js'
-import { listenFastify } from '../../packages/fastify/test/contract-app.js'
 import { useEchoServer } from '../support/echo-server.js'
+import { expressContractApp } from '../support/express-app.js'
 import {
   abortAfter,
   abortAfterFirstChunk,
   finishedSpans,
   listen,
+  listenFastify,
   send,
   type RunningServer,
 } from '../support/net.js'
@@ -35,10 +35,10 @@ afterEach(async () => {
 })
 const started = (running: RunningServer) => (server = running)
 
-describe('regressions: span lifecycle (§E)', () => {
+describe('regressions: span lifecycle', () => {
   it('opentelemetry-js-contrib#3461/#3462, opentelemetry-js#3407: an aborted response finishes its span on close', async () => {
     const tracer = new RecordingTracer()
-    const { url } = started(await contractApp(express)({ tracer }))
+    const { url } = started(await expressContractApp(express)({ tracer }))
     await abortAfterFirstChunk(`${url}/hang`)
     const [span] = await finishedSpans(tracer)
     assert.equal(span?.tags['http.aborted'], true)
@@ -46,7 +46,7 @@ describe('regressions: span lifecycle (§E)', () => {
 
   it('instana/nodejs#548: a request aborted before any answer is not recorded with a status', async () => {
     const tracer = new RecordingTracer()
-    const { url } = started(await contractApp(express)({ tracer }))
+    const { url } = started(await expressContractApp(express)({ tracer }))
     await abortAfter(`${url}/active?delay=300`, 50)
     const [span] = await finishedSpans(tracer)
     assert.equal(span?.tags['http.status_code'], undefined)
@@ -88,7 +88,7 @@ describe('regressions: span lifecycle (§E)', () => {
 
   it('opentelemetry-js#908, opentelemetry-js-contrib#1887: a 4-argument error handler never finishes the span twice', async () => {
     const tracer = new RecordingTracer()
-    const { url } = started(await contractApp(express)({ tracer }))
+    const { url } = started(await expressContractApp(express)({ tracer }))
     assert.equal((await send(`${url}/fail`)).status, 500)
     const [span] = await finishedSpans(tracer)
     assert.equal(span?.tags.error, true)
@@ -131,10 +131,10 @@ describe('regressions: span lifecycle (§E)', () => {
   })
 })
 
-describe('regressions: context (§F)', () => {
+describe('regressions: context', () => {
   it('elysiajs/opentelemetry#57: after an aborted request, fresh requests get trace ids of their own', async () => {
     const tracer = new RecordingTracer()
-    const { url } = started(await contractApp(express)({ tracer }))
+    const { url } = started(await expressContractApp(express)({ tracer }))
     await abortAfterFirstChunk(`${url}/hang`)
     for (let i = 0; i < 5; i++) await send(`${url}/users/${i}`)
     const traces = (await finishedSpans(tracer, 6)).map((span) => span.traceId)
@@ -163,7 +163,7 @@ describe('regressions: context (§F)', () => {
 
   it('nodejs/node#41285, opentelemetry-js#1152: the request span is active after express.json() read the body', async () => {
     const tracer = new RecordingTracer()
-    const { url } = started(await contractApp(express)({ tracer }))
+    const { url } = started(await expressContractApp(express)({ tracer }))
     const response = await send(`${url}/echo`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -175,7 +175,7 @@ describe('regressions: context (§F)', () => {
 
   it('nodejs/node#62290 (enterWith differs on Node 20 and 24): no span outlives its request', async () => {
     const tracer = new RecordingTracer()
-    const { url } = started(await contractApp(express)({ tracer }))
+    const { url } = started(await expressContractApp(express)({ tracer }))
     await send(`${url}/active?delay=5`)
     await new Promise((resolve) => setImmediate(resolve))
     assert.equal(activeSpan(), undefined)
@@ -199,7 +199,7 @@ describe('regressions: context (§F)', () => {
   })
 })
 
-describe('regressions: app behaviour (§G)', () => {
+describe('regressions: app behaviour', () => {
   it('opentelemetry-js-contrib#975, expressjs/express#2990: the middleware has arity 3, the error handler 4', () => {
     assert.equal(tracingMiddleware().length, 3)
     assert.equal(tracingErrorHandler().length, 4)
@@ -221,7 +221,7 @@ describe('regressions: app behaviour (§G)', () => {
   })
 
   it('cap-js/telemetry#94: opentracing’s no-op tracer (no-op spans and contexts) breaks nothing', async () => {
-    const { url } = started(await contractApp(express)({ tracer: new Tracer() }))
+    const { url } = started(await expressContractApp(express)({ tracer: new Tracer() }))
     assert.equal((await send(`${url}/users/1`)).body, '{"id":"1"}')
     assert.equal((await send(`${url}/fail`)).status, 500)
   })
@@ -241,7 +241,7 @@ describe('regressions: app behaviour (§G)', () => {
   })
 })
 
-describe('regressions: outbound clients (§G4, §H)', () => {
+describe('regressions: outbound clients', () => {
   const echo = useEchoServer()
   const sentTraceparents = () =>
     echo.received.map(({ rawHeaders }) =>

@@ -1,4 +1,4 @@
-// T1: malformed and hostile propagation headers (GHSA-45rx-2jwx-cxfr, a bare `%` in
+// Malformed and hostile propagation headers (GHSA-45rx-2jwx-cxfr, a bare `%` in
 // uber-trace-id crashing processes; CVE-2026-54285, unbounded baggage; nodejs/node#62900,
 // null-prototype headers). A fixed corpus of 631 cases plus 10,000 generated ones per server
 // adapter, sent over raw sockets to an app whose handler also calls out with axios and fetch.
@@ -17,13 +17,12 @@ import axios from 'axios'
 import express from 'express'
 import fastify from 'fastify'
 import fc from 'fast-check'
-import { listenFastify } from '../../packages/fastify/test/contract-app.js'
 import { useEchoServer } from '../support/echo-server.js'
 import { trapEscapes } from '../support/escapes.js'
-import { listen, pooled, type RunningServer } from '../support/net.js'
-import { buildCorpus, expectedParent, type HeaderCase } from './corpus.js'
+import { listen, listenFastify, pooled, type RunningServer } from '../support/net.js'
+import { buildCorpus, expectedParent, type HeaderCase } from './scenarios/header-corpus.js'
 
-const GENERATED_CASES = Number(process.env.T1_CASES ?? 10_000)
+const GENERATED_CASES = Number(process.env.HEADER_CASES ?? 10_000)
 const CONCURRENCY = 16
 
 type Framework = 'express' | 'fastify'
@@ -113,7 +112,7 @@ const headerValue = fc.oneof(
 )
 const headerLines = fc.array(fc.tuple(headerName, headerValue), { maxLength: 8 })
 
-describe('T1: malformed and hostile propagation headers', () => {
+describe('malformed and hostile propagation headers', () => {
   const echo = useEchoServer()
   const corpus = buildCorpus()
   const generated: HeaderCase[] = fc

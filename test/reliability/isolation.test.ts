@@ -1,4 +1,4 @@
-// T3, context isolation (nodejs/node#34400 keep-alive pools carrying the wrong store;
+// Context isolation (nodejs/node#34400 keep-alive pools carrying the wrong store;
 // opentelemetry-js#1152 body parsers; elysiajs/opentelemetry#57 one aborted request leaking its
 // trace into all later ones). Each of five servers takes 1,000 requests at concurrency 100 over
 // reused connections; each request works through timers, setImmediate, an EventEmitter and a
@@ -19,7 +19,7 @@ import {
   send,
   type RunningServer,
 } from '../support/net.js'
-import { VARIANTS, bus, startIsolationApp, type Seen } from './isolation-app.js'
+import { VARIANTS, bus, startIsolationApp, type Seen } from './support/isolation-app.js'
 
 const REQUESTS = 1000
 const CONCURRENCY = 100
@@ -30,7 +30,7 @@ interface Expected {
   callerSpanId: string | undefined
 }
 
-describe('T3: concurrent requests never share a trace', () => {
+describe('concurrent requests never share a trace', () => {
   const echo = useEchoServer()
   // A timer started outside any request: no span may ever be active in it.
   let ticks = 0

@@ -1,9 +1,9 @@
-// T6, leaks (DataDog/dd-trace-js#402 and #2837, requests held on to; dd-trace-js#210, a
-// listener added to a kept-alive socket per request; elysiajs/opentelemetry#62, spans left open
-// on abort): 20,000 requests per server, 10% aborted by the client, each calling out with axios
-// or fetch in turn. After a forced GC the heap must not have grown by 5 MB or more since the warm-up,
-// kept-alive sockets must hold as many listeners as before, no MaxListenersExceededWarning, and
-// no span may stay open. `npm run soak` runs the same with 200,000 requests.
+// Leaks (DataDog/dd-trace-js#402 and #2837, requests held on to; dd-trace-js#210, a listener added
+// to a kept-alive socket per request; elysiajs/opentelemetry#62, spans left open on abort): 20,000
+// requests per server, 10% aborted by the client, each calling out with axios or fetch in turn.
+// After a forced GC the heap must not have grown by 5 MB or more since the warm-up, kept-alive
+// sockets must hold as many listeners as before, no MaxListenersExceededWarning, and no span may
+// stay open. `npm run soak` runs the same with 200,000 requests.
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -19,9 +19,16 @@ import axios from 'axios'
 import express from 'express'
 import fastify from 'fastify'
 import type { Socket } from 'node:net'
-import { listenFastify } from '../../packages/fastify/test/contract-app.js'
 import { useEchoServer } from '../support/echo-server.js'
-import { abortAfter, listen, pooled, send, waitFor, type RunningServer } from '../support/net.js'
+import {
+  abortAfter,
+  listen,
+  listenFastify,
+  pooled,
+  send,
+  waitFor,
+  type RunningServer,
+} from '../support/net.js'
 
 const REQUESTS = Number(process.env.SOAK_REQUESTS ?? 20_000)
 const WARM_UP = 2000
@@ -82,7 +89,7 @@ function listenerCounts(agent: http.Agent): number[] {
     })
 }
 
-describe(`T6: ${REQUESTS.toLocaleString('en')} requests, 10% aborted, leave nothing behind`, () => {
+describe(`${REQUESTS.toLocaleString('en')} requests, 10% aborted, leave nothing behind`, () => {
   const echo = useEchoServer()
   const warnings: Error[] = []
   const onWarning = (warning: Error) => warnings.push(warning)

@@ -1,18 +1,18 @@
-// T4, client side: every attempt's span finished exactly once (E1, E2), by the time the call
-// settles, whatever ends it: an abort before or after the response headers, a timeout, a refused
-// connection, a DNS failure, a 4xx or 5xx, an axios validateStatus rejection, a request
+// Finish exactly once, client side: every attempt's span finished exactly once, by the time the
+// call settles, whatever ends it: an abort before or after the response headers, a timeout, a
+// refused connection, a DNS failure, a 4xx or 5xx, an axios validateStatus rejection, a request
 // interceptor that throws, an axios-retry style retry of the same config, a fetch Request with
 // init, a streamed fetch body, a cancelled response body. 200 iterations per case, 20 at a time.
-// The error tag follows DESIGN.md: a status >= 400 or a network failure is an error, a timeout
-// is one too (tagged `http.timeout`), an abort is `http.aborted` and not an error; the error the
-// caller gets is the very object logged.
+// The error tag follows the client rule: a status >= 400 or a network failure is an error, a
+// timeout is one too (tagged `http.timeout`), an abort is `http.aborted` and not an error; the
+// error the caller gets is the very object logged.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { closedPortUrl, useEchoServer } from '../support/echo-server.js'
 import { trapEscapes } from '../support/escapes.js'
 import { listen, type RunningServer } from '../support/net.js'
-import { FINISH_BOUND_MS, StartTagTracer, repeat, settled } from './lifecycle-support.js'
-import { axiosCases, fetchCases } from './lifecycle-clients.js'
+import { FINISH_BOUND_MS, StartTagTracer, repeat, settled } from './support/lifecycle.js'
+import { axiosCases, fetchCases } from './scenarios/lifecycle-clients.js'
 
 const ADAPTERS = [
   ['axios', axiosCases],
@@ -20,7 +20,7 @@ const ADAPTERS = [
 ] as const
 
 for (const [adapter, cases] of ADAPTERS) {
-  describe(`T4 (E1, E2): ${adapter} finishes every attempt's span exactly once`, () => {
+  describe(`${adapter} finishes every attempt's span exactly once`, () => {
     const escaped = trapEscapes()
     const tracer = new StartTagTracer()
     const echo = useEchoServer()

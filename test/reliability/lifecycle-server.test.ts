@@ -1,11 +1,11 @@
-// T4, server side: every span finished exactly once (E1, E2), whatever ends the request: the
-// client aborting before the response, mid-body or mid-upload, a server timeout, a sync throw, an
-// async rejection, next(err) or a reply with an error, next('route'), a throwing onRequest hook,
+// Finish exactly once, server side: every span finished exactly once, whatever ends the request:
+// the client aborting before the response, mid-body or mid-upload, a server timeout, a sync throw,
+// an async rejection, next(err) or a reply with an error, next('route'), a throwing onRequest hook,
 // a hijacked reply (Express: the raw socket), a 404, a 304 and a HEAD. 200 iterations per case
-// under Express 5, Express 4, Fastify 5 and Fastify 4, 20 at a time, each on its own socket.
-// Per span: finished once and within 1 s of the socket closing, `span.kind: server` given at
-// start, aborts tagged `http.aborted` and not `error` (DESIGN.md), errors tagged with their log,
-// 4xx never an error, an integer `http.status_code` whenever a status was sent.
+// under Express 5, Express 4, Fastify 5 and Fastify 4, 20 at a time, each on its own socket. Per
+// span: finished once and within 1 s of the socket closing, `span.kind: server` given at start,
+// aborts tagged `http.aborted` and not `error` (a client leaving is not a failure), errors tagged
+// with their log, 4xx never an error, an integer `http.status_code` whenever a status was sent.
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import { after, before, describe, it } from 'node:test'
@@ -19,8 +19,8 @@ import {
   now,
   repeat,
   settled,
-} from './lifecycle-support.js'
-import { ETAG, FRAMEWORKS, type Kind } from './lifecycle-servers.js'
+} from './support/lifecycle.js'
+import { ETAG, FRAMEWORKS, type Kind } from './scenarios/lifecycle-servers.js'
 
 /** What the client saw of one iteration: the status, if a response came, and when it closed. */
 interface Seen {
@@ -189,7 +189,7 @@ const CASES: Case[] = [
 ]
 
 for (const framework of FRAMEWORKS) {
-  describe(`T4 (E1, E2): ${framework.name} finishes every server span exactly once`, () => {
+  describe(`${framework.name} finishes every server span exactly once`, () => {
     const escaped = trapEscapes()
     const tracer = new StartTagTracer()
     let servers: { app: RunningServer; timed: RunningServer }

@@ -1,8 +1,8 @@
-// T10, behaviour parity: every scenario of parity-express.ts and parity-fastify.ts runs on both
-// majors of its framework with and without tracing (installed as the README says), and
-// parity-clients.ts holds axios and fetch against their untraced selves. 0 differences allowed in
-// status, header lines (the default configuration writes no response header at all, so none are
-// set aside), body bytes, trailers and handler order.
+// Behaviour parity: every scenario of scenarios/parity-express*.ts and scenarios/parity-fastify*.ts
+// runs on both majors of its framework with and without tracing (installed as the README says), and
+// scenarios/parity-clients.ts holds axios and fetch against their untraced selves. 0 differences
+// allowed in status, header lines (the default configuration writes no response header at all, so
+// none are set aside), body bytes, trailers and handler order.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { tracingErrorHandler, tracingMiddleware } from '@tracehop/express'
@@ -12,17 +12,17 @@ import express5 from 'express'
 import express4 from 'express4'
 import fastify5 from 'fastify'
 import fastify4 from 'fastify4'
-import type { ExpressModule } from '../../packages/express/test/contract-app.js'
-import { listenFastify, type FastifyModule } from '../../packages/fastify/test/contract-app.js'
 import { useEchoServer } from '../support/echo-server.js'
-import { listen } from '../support/net.js'
-import { arityScenarios } from './parity-arity.js'
-import { clientScenarios as clientCalls } from './parity-clients.js'
-import { expressResponseScenarios } from './parity-express-responses.js'
-import { expressRoutingScenarios, type ExpressScenario } from './parity-express.js'
-import { fastifyReplyScenarios } from './parity-fastify-replies.js'
-import { fastifyHookScenarios, type FastifyScenario } from './parity-fastify.js'
-import { differential, fixtures, type Mark, type ServerScenario } from './parity-harness.js'
+import type { ExpressModule } from '../support/express-app.js'
+import type { FastifyModule } from '../support/fastify-app.js'
+import { listen, listenFastify } from '../support/net.js'
+import { arityScenarios } from './scenarios/parity-arity.js'
+import { clientScenarios as clientCalls } from './scenarios/parity-clients.js'
+import { expressResponseScenarios } from './scenarios/parity-express-responses.js'
+import { expressRoutingScenarios, type ExpressScenario } from './scenarios/parity-express.js'
+import { fastifyReplyScenarios } from './scenarios/parity-fastify-replies.js'
+import { fastifyHookScenarios, type FastifyScenario } from './scenarios/parity-fastify.js'
+import { differential, fixtures, type Mark, type ServerScenario } from './support/parity-harness.js'
 
 const MIN_SCENARIOS = 60
 const clientScenarios = [...clientCalls, ...arityScenarios]
@@ -82,7 +82,7 @@ function describeServer<S extends ServerScenario<never, never>>(
   })
 }
 
-describe('T10: behaviour parity with and without tracing', () => {
+describe('behaviour parity with and without tracing', () => {
   before(() => fixtures.create())
   after(() => fixtures.remove())
 

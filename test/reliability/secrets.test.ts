@@ -1,4 +1,4 @@
-// T8, secrets (opentelemetry-js#5741; semantic conventions: url.full "MUST NOT contain
+// Secrets (opentelemetry-js#5741; semantic conventions: url.full "MUST NOT contain
 // credentials"): canaries planted in userinfo, signed query parameters, Authorization, Cookie,
 // API-key headers and baggage, on the server side and on axios and fetch calls, never appear in
 // any tag, log or operation name a tracer receives.
@@ -14,8 +14,7 @@ import axios from 'axios'
 import express from 'express'
 import fastify from 'fastify'
 import { useEchoServer } from '../support/echo-server.js'
-import { listenFastify } from '../../packages/fastify/test/contract-app.js'
-import { listen, makeTraceparent, send, type RunningServer } from '../support/net.js'
+import { listen, listenFastify, makeTraceparent, send, type RunningServer } from '../support/net.js'
 
 const SECRET_QUERY_KEYS = [
   'token',
@@ -32,7 +31,7 @@ const SECRET_QUERY_KEYS = [
   'auth',
 ]
 
-describe('T8: secrets never reach a tag, a log or a name', () => {
+describe('secrets never reach a tag, a log or a name', () => {
   const echo = useEchoServer()
 
   for (const framework of ['express', 'fastify'] as const) {

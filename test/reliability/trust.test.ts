@@ -1,5 +1,5 @@
-// T9, the trust boundary (W3C Trace Context §Security; opentracing/specification#68): with
-// trustIncoming false, spoofed context, sampling and debug flags and baggage are all ignored;
+// The trust boundary (W3C Trace Context's security considerations; opentracing/specification#68):
+// with trustIncoming false, spoofed context, sampling and debug flags and baggage are all ignored;
 // with a predicate on the peer address, only the trusted caller continues its trace.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
@@ -13,7 +13,7 @@ import { listen, makeTraceparent, send } from '../support/net.js'
 
 const REQUESTS = 1000
 
-describe('T9: the trust boundary', () => {
+describe('the trust boundary', () => {
   const echo = useEchoServer()
 
   async function run(options: ServerTracingOptions, from: (i: number) => string) {

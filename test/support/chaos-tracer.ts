@@ -1,4 +1,5 @@
 // A tracer that misbehaves at one chosen point on every call: it throws, or returns garbage.
+// The contract suites use the points a plain throw covers; the chaos suite runs every point.
 import { RecordingTracer, type RecordingSpan } from '@tracehop/testing'
 import type { SpanContext, SpanOptions } from 'opentracing'
 
@@ -14,6 +15,7 @@ export const CHAOS_POINTS = [
   'setTag and addTags throw',
   'log throws',
   'finish throws',
+  'finish throws after finishing',
   'context throws',
   'setOperationName throws',
   'getBaggageItem and setBaggageItem throw',
@@ -96,6 +98,18 @@ export class ChaosTracer extends RecordingTracer {
       case 'finish throws':
         override('finish')
         break
+      case 'finish throws after finishing': {
+        // The span is recorded as finished, so a caller that retries finish() shows as a double.
+        const finish = span.finish.bind(span)
+        Object.defineProperty(span, 'finish', {
+          value: (finishTime?: number) => {
+            finish(finishTime)
+            boom('finish')()
+          },
+          configurable: true,
+        })
+        break
+      }
       case 'context throws':
         override('context')
         break

@@ -3,7 +3,7 @@ import { traceIds, type ServerTracingOptions } from '@tracehop/core'
 import { tracingErrorHandler, tracingMiddleware } from '@tracehop/express'
 import type express from 'express'
 import type { NextFunction, Request, Response } from 'express'
-import { listen, type RunningServer } from '../../../test/support/net.js'
+import { listen, type RunningServer } from './net.js'
 
 /** Express 4 or 5, as the tests import them (both are typed with Express 5's types here). */
 export type ExpressModule = typeof express
@@ -15,7 +15,7 @@ const asyncRoute =
   }
 
 /** The server contract app (see test/contract/server-contract.ts) on `expressModule`. */
-export function contractApp(
+export function expressContractApp(
   expressModule: ExpressModule,
 ): (options?: ServerTracingOptions) => Promise<RunningServer> {
   return async (options) => {

@@ -3,21 +3,13 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { traceIds, type ServerTracingOptions } from '@tracehop/core'
 import { tracingPlugin } from '@tracehop/fastify'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
-import type { RunningServer } from '../../../test/support/net.js'
+import { listenFastify, type RunningServer } from './net.js'
 
 /** The factory of Fastify 4 or 5, for an HTTP/1 server (typed with Fastify 5's types here). */
 export type FastifyModule = (options?: FastifyServerOptions) => FastifyInstance
 
-/** Starts a Fastify app on 127.0.0.1:0. */
-export async function listenFastify(app: FastifyInstance): Promise<RunningServer> {
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  const port = typeof address === 'object' && address !== null ? address.port : 0
-  return { url: `http://127.0.0.1:${port}`, port, close: () => app.close() }
-}
-
 /** The server contract app (see test/contract/server-contract.ts) on `fastifyModule`. */
-export function contractApp(
+export function fastifyContractApp(
   fastifyModule: FastifyModule,
 ): (options?: ServerTracingOptions) => Promise<RunningServer> {
   return async (options) => {

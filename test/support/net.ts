@@ -2,6 +2,7 @@ import http, { type IncomingHttpHeaders, type RequestListener } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { gunzipSync } from 'node:zlib'
 import type { RecordingSpan, RecordingTracer } from '@tracehop/testing'
+import type { FastifyInstance } from 'fastify'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 /** A server listening on 127.0.0.1 on a free port. */
@@ -28,6 +29,14 @@ export async function listen(listener: RequestListener | http.Server): Promise<R
         server.closeAllConnections()
       }),
   }
+}
+
+/** Starts a Fastify app (4 or 5) on 127.0.0.1:0; close() is the app's own. */
+export async function listenFastify(app: FastifyInstance): Promise<RunningServer> {
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : 0
+  return { url: `http://127.0.0.1:${port}`, port, close: () => app.close() }
 }
 
 /** A response read whole. */

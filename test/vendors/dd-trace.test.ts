@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { decodeMsgpack } from '../support/msgpack.js'
 import { startCollector } from '../support/net.js'
-import { assertScenario, type VendorSpan } from './expectations.js'
-import type { ScenarioResult } from './scenario.js'
+import { assertScenario, type VendorSpan } from './support/expectations.js'
+import type { ScenarioResult } from './support/scenario.js'
 
 interface DdSpan {
   trace_id: bigint | number
@@ -47,7 +47,7 @@ describe('vendor: dd-trace', () => {
   it('should join every chain into one trace in what the agent receives', async () => {
     const agent = await startCollector(() => ({ status: 200, body: '{"rate_by_service":{}}' }))
     try {
-      const child = fileURLToPath(new URL('./dd-trace-child.ts', import.meta.url))
+      const child = fileURLToPath(new URL('./children/dd-trace.ts', import.meta.url))
       const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child], {
         timeout: 30_000,
         env: {

@@ -8,8 +8,8 @@ import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { startCollector } from '../support/net.js'
-import { assertScenario, type VendorSpan } from './expectations.js'
-import type { ScenarioResult } from './scenario.js'
+import { assertScenario, type VendorSpan } from './support/expectations.js'
+import type { ScenarioResult } from './support/scenario.js'
 
 interface ElasticEvent {
   id: string
@@ -83,7 +83,7 @@ describe('vendor: the Elastic APM OpenTracing bridge', () => {
       url === '/' ? { status: 200, body: '{"version":"8.15.0"}' } : { status: 202, body: '' },
     )
     try {
-      const child = fileURLToPath(new URL('./elastic-child.ts', import.meta.url))
+      const child = fileURLToPath(new URL('./children/elastic.ts', import.meta.url))
       const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child], {
         timeout: 30_000,
         env: { ...process.env, ELASTIC_APM_SERVER_URL: server.url },

@@ -10,7 +10,7 @@ import { RecordingTracer } from '@tracehop/testing'
 import { decodeMsgpack } from '../support/msgpack.js'
 import { bodiesAt, startCollector, waitFor } from '../support/net.js'
 import { decodeOtlp } from '../support/otlp.js'
-import { decodeBatch, startUdpAgent, thrift } from './jaeger-backend.js'
+import { decodeBatch, startUdpAgent, thrift } from './support/jaeger-backend.js'
 
 async function recordOne(env: NodeJS.ProcessEnv): Promise<void> {
   const handle = tracerFromEnv('example-service', env)
@@ -94,7 +94,7 @@ describe('examples/tracers: one module per vendor, configured from the environme
   it('datadog: DD_TRACE_AGENT_URL (in a process of its own: dd-trace is a singleton)', async () => {
     const agent = await startCollector()
     try {
-      const child = fileURLToPath(new URL('./datadog-example-child.ts', import.meta.url))
+      const child = fileURLToPath(new URL('./children/datadog-example.ts', import.meta.url))
       await promisify(execFile)(process.execPath, ['--import', 'tsx', child], {
         timeout: 30_000,
         env: {

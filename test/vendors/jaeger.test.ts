@@ -3,9 +3,9 @@
 import { describe, it } from 'node:test'
 import jaeger, { type JaegerTracer } from 'jaeger-client'
 import { startCollector } from '../support/net.js'
-import { assertScenario } from './expectations.js'
-import { decodeBatch, startUdpAgent, thrift } from './jaeger-backend.js'
-import { runScenario, type ServiceName } from './scenario.js'
+import { assertScenario } from './support/expectations.js'
+import { decodeBatch, startUdpAgent, thrift } from './support/jaeger-backend.js'
+import { runScenario, type ServiceName } from './support/scenario.js'
 
 const quiet = { info: () => undefined, error: () => undefined }
 

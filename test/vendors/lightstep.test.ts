@@ -4,8 +4,8 @@ import { describe, it } from 'node:test'
 import { createRequire } from 'node:module'
 import type { Tracer } from 'opentracing'
 import { bodiesAt, startCollector } from '../support/net.js'
-import { assertScenario, type VendorSpan } from './expectations.js'
-import { runScenario, type ServiceName } from './scenario.js'
+import { assertScenario, type VendorSpan } from './support/expectations.js'
+import { runScenario, type ServiceName } from './support/scenario.js'
 
 const require = createRequire(import.meta.url)
 const lightstep = require('lightstep-tracer') as {

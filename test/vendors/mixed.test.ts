@@ -15,10 +15,10 @@ import {
 import { TracerShim } from '@opentelemetry/shim-opentracing'
 import jaeger, { type JaegerTracer } from 'jaeger-client'
 import { FORMAT_HTTP_HEADERS, type Tracer } from 'opentracing'
-import { assertScenario, type VendorSpan } from './expectations.js'
-import { startUdpAgent } from './jaeger-backend.js'
-import { fromReadable } from './otel-backend.js'
-import { runScenario, type ServiceName } from './scenario.js'
+import { assertScenario, type VendorSpan } from './support/expectations.js'
+import { startUdpAgent } from './support/jaeger-backend.js'
+import { fromReadable } from './support/otel-backend.js'
+import { runScenario, type ServiceName } from './support/scenario.js'
 
 // jaeger-client exports its B3 codec; its community typings do not.
 const { ZipkinB3TextMapCodec } = jaeger as unknown as {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { MockTracer, Tracer } from 'opentracing'
-import { runScenario } from './scenario.js'
+import { runScenario } from './support/scenario.js'
 
 describe('vendor: opentracing no-op tracer and MockTracer', () => {
   it('should run the scenario under the no-op tracer with no error reported', async () => {

@@ -21,9 +21,9 @@ import { TracerShim } from '@opentelemetry/shim-opentracing'
 import type { TextMapPropagator } from '@opentelemetry/api'
 import { bodiesAt, startCollector } from '../support/net.js'
 import { decodeOtlp } from '../support/otlp.js'
-import { assertScenario, type VendorSpan } from './expectations.js'
-import { fromOtlp, fromReadable } from './otel-backend.js'
-import { runScenario, type ServiceName } from './scenario.js'
+import { assertScenario, type VendorSpan } from './support/expectations.js'
+import { fromOtlp, fromReadable } from './support/otel-backend.js'
+import { runScenario, type ServiceName } from './support/scenario.js'
 
 const propagators: Record<string, () => TextMapPropagator> = {
   'W3C traceparent + baggage': () =>

@@ -2,7 +2,7 @@
 // does, then that core's handling keeps the request traced correctly.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { createClientTracing, createServerTracing } from '@tracehop/core'
+import { createClientTracing, createServerTracing } from '@tracehop/core/adapter'
 import jaeger from 'jaeger-client'
 import { FORMAT_HTTP_HEADERS, Tracer, type Span } from 'opentracing'
 
@@ -25,10 +25,10 @@ function jaegerTracer() {
 
 function serverSpan(tracer: Tracer, headers: unknown): { span: Span; reported: string[] } {
   const reported: string[] = []
-  const handle = createServerTracing(
-    { tracer, onError: (_error, where) => reported.push(where) },
-    'test',
-  ).start({ method: 'GET', url: '/x', headers: headers as Record<string, string> })
+  const handle = createServerTracing('test', {
+    tracer,
+    onError: (_error, where) => reported.push(where),
+  }).start({ method: 'GET', url: '/x', headers: headers as Record<string, string> })
   assert.ok(handle, 'the request is traced')
   handle.finish({ statusCode: 200 })
   return { span: handle.span, reported }
@@ -116,7 +116,7 @@ describe('tracer quirks, pinned', () => {
     const codec = new jaegerClient.ZipkinB3TextMapCodec({ urlEncoding: true })
     const registrar = tracer as unknown as { registerInjector(format: string, codec: object): void }
     registrar.registerInjector(FORMAT_HTTP_HEADERS, codec)
-    const client = createClientTracing({ tracer }, 'test')
+    const client = createClientTracing('test', { tracer })
     let short = 0
     for (let i = 0; i < 300; i++) {
       const call = client.start({ method: 'GET', url: 'http://h/' })

@@ -1,30 +1,27 @@
 import assert from 'node:assert/strict'
-import { afterEach, beforeEach, describe, it } from 'node:test'
+import { beforeEach, describe, it } from 'node:test'
 import { withSpan } from '@tracehop/core'
 import { registerTracingInterceptor } from '@tracehop/axios'
-import { RecordingTracer, assertFinishedOnce, parseTraceParent } from '@tracehop/testing'
+import { parseTraceParent } from '@tracehop/testing'
 import axios, { AxiosError, AxiosHeaders, type InternalAxiosRequestConfig } from 'axios'
 import { useEchoServer, type Echo } from '../../../test/support/echo-server.js'
+import { useRecordingTracer } from '../../../test/support/recording-tracer.js'
 
 describe('registerTracingInterceptor', () => {
   const echo = useEchoServer()
-  let tracer: RecordingTracer
+  const recording = useRecordingTracer()
 
   beforeEach(() => {
-    tracer = new RecordingTracer()
     echo.received.length = 0
-  })
-  afterEach(() => {
-    assertFinishedOnce(tracer.spans())
   })
 
   it('should work on the default export and remove both interceptors when unregistered', async () => {
-    const unregister = registerTracingInterceptor(axios, { tracer })
+    const unregister = registerTracingInterceptor(axios, { tracer: recording.tracer })
     await axios.get(`${echo.url}/a`)
     unregister()
     unregister()
     await axios.get(`${echo.url}/b`)
-    assert.equal(tracer.spans().length, 1)
+    assert.equal(recording.tracer.spans().length, 1)
     assert.equal(echo.received[1]?.headers.traceparent, undefined)
   })
 
@@ -36,7 +33,7 @@ describe('registerTracingInterceptor', () => {
       config.headers.set('x-before', '1')
       return config
     })
-    const unregister = registerTracingInterceptor(instance, { tracer })
+    const unregister = registerTracingInterceptor(instance, { tracer: recording.tracer })
     instance.interceptors.request.use((config) => {
       seen.push(['registered after (runs before)', config, config.headers.get('traceparent')])
       config.headers.set('x-after', '1')
@@ -66,11 +63,11 @@ describe('registerTracingInterceptor', () => {
       config.params = { token: 'secret', page: 2 }
       return config
     })
-    const unregister = registerTracingInterceptor(instance, { tracer })
+    const unregister = registerTracingInterceptor(instance, { tracer: recording.tracer })
     await instance.get('/original')
     unregister()
     assert.equal(echo.received[0]?.url, '/rewritten?token=secret&page=2')
-    const [span] = tracer.finishedSpans()
+    const [span] = recording.tracer.finishedSpans()
     assert.equal(span?.tags['http.url'], `${echo.url}/rewritten?token=REDACTED&page=2`)
   })
 
@@ -85,16 +82,18 @@ describe('registerTracingInterceptor', () => {
           return instance.request(config)
         })
       if (order === 'before') retry()
-      const unregister = registerTracingInterceptor(instance, { tracer })
+      const unregister = registerTracingInterceptor(instance, { tracer: recording.tracer })
       if (order === 'after') retry()
-      const parent = tracer.startSpan('handler')
+      const parent = recording.tracer.startSpan('handler')
       await assert.rejects(
         withSpan(parent, () => instance.get(`${echo.url}/status/503`)),
         (error: unknown) => error instanceof AxiosError && error.response?.status === 503,
       )
       parent.finish()
       unregister()
-      const attempts = tracer.finishedSpans().filter((span) => span.tags['span.kind'] === 'client')
+      const attempts = recording.tracer
+        .finishedSpans()
+        .filter((span) => span.tags['span.kind'] === 'client')
       assert.equal(attempts.length, 3)
       assert.equal(echo.received.length, 3)
       for (const span of attempts) {
@@ -116,18 +115,18 @@ describe('registerTracingInterceptor', () => {
       thrownByAxios = error
       return Promise.reject(error)
     })
-    const unregister = registerTracingInterceptor(instance, { tracer })
+    const unregister = registerTracingInterceptor(instance, { tracer: recording.tracer })
     const caught = await instance.get(`${echo.url}/status/500`).catch((error: unknown) => error)
     unregister()
     assert.equal(caught, thrownByAxios)
-    const [span] = tracer.finishedSpans()
+    const [span] = recording.tracer.finishedSpans()
     assert.equal(span?.tags['http.status_code'], 500)
     assert.equal(span?.logs[0]?.fields['error.object'], caught)
   })
 
   it('should leave an AxiosHeaders object the caller reuses untouched', async () => {
     const instance = axios.create()
-    const unregister = registerTracingInterceptor(instance, { tracer })
+    const unregister = registerTracingInterceptor(instance, { tracer: recording.tracer })
     const shared = new AxiosHeaders({ 'x-shared': 'yes' })
     for (let i = 0; i < 20; i++) await instance.get(`${echo.url}/${i}`, { headers: shared })
     unregister()
@@ -138,15 +137,18 @@ describe('registerTracingInterceptor', () => {
 
   it('should trace only calls inside a span with requireParent', async () => {
     const instance = axios.create()
-    const unregister = registerTracingInterceptor(instance, { tracer, requireParent: true })
+    const unregister = registerTracingInterceptor(instance, {
+      tracer: recording.tracer,
+      requireParent: true,
+    })
     await instance.get(`${echo.url}/outside`)
-    const parent = tracer.startSpan('handler')
+    const parent = recording.tracer.startSpan('handler')
     await withSpan(parent, () => instance.get(`${echo.url}/inside`))
     parent.finish()
     unregister()
     assert.equal(echo.received[0]?.headers.traceparent, undefined)
     assert.deepEqual(
-      tracer.finishedSpans().map((span) => span.operationName),
+      recording.tracer.finishedSpans().map((span) => span.operationName),
       [`GET 127.0.0.1:${echo.port}`, 'handler'],
     )
   })
@@ -154,7 +156,7 @@ describe('registerTracingInterceptor', () => {
   it('should still trace a call whose headers an interceptor running before it removed or froze', async () => {
     for (const headers of [undefined, Object.freeze({ 'x-frozen': 'yes' })]) {
       const instance = axios.create()
-      const unregister = registerTracingInterceptor(instance, { tracer })
+      const unregister = registerTracingInterceptor(instance, { tracer: recording.tracer })
       // Registered after tracehop's, so it runs before it.
       instance.interceptors.request.use((config) => {
         ;(config as { headers: unknown }).headers = headers
@@ -166,16 +168,16 @@ describe('registerTracingInterceptor', () => {
       if (headers !== undefined) assert.equal(response.data.headers['x-frozen'], 'yes')
       assert.match(String(response.data.headers.traceparent), /^00-/)
     }
-    assert.equal(tracer.finishedSpans().length, 2)
+    assert.equal(recording.tracer.finishedSpans().length, 2)
   })
 
   it('should finish the span of a config another interceptor copied', async () => {
     const instance = axios.create()
     instance.interceptors.request.use((config) => ({ ...config }))
-    const unregister = registerTracingInterceptor(instance, { tracer })
+    const unregister = registerTracingInterceptor(instance, { tracer: recording.tracer })
     await instance.get(`${echo.url}/copied`)
     unregister()
-    assert.equal(tracer.finishedSpans().length, 1)
-    assert.equal(tracer.finishedSpans()[0]?.tags['http.status_code'], 200)
+    assert.equal(recording.tracer.finishedSpans().length, 1)
+    assert.equal(recording.tracer.finishedSpans()[0]?.tags['http.status_code'], 200)
   })
 })

@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict'
 import http from 'node:http'
-import { afterEach, beforeEach, describe, it } from 'node:test'
+import { afterEach, describe, it } from 'node:test'
 import { activeSpan, traceIds } from '@tracehop/core'
 import { tracingErrorHandler, tracingMiddleware } from '@tracehop/express'
-import { RecordingTracer, assertFinishedOnce } from '@tracehop/testing'
+import { RecordingTracer } from '@tracehop/testing'
 import express5, { type NextFunction, type Request, type Response } from 'express'
 import express4 from 'express4'
 import { Tracer, initGlobalTracer } from 'opentracing'
-import {
-  abortAfter,
-  finishedSpans,
-  listen,
-  send,
-  waitFor,
-  type RunningServer,
-} from '../../../test/support/net.js'
-import type { ExpressModule } from './contract-app.js'
+import type { ExpressModule } from '../../../test/support/express-app.js'
+import { abortAfter, finishedSpans, listen, send, waitFor } from '../../../test/support/net.js'
+import { useRecordingTracer } from '../../../test/support/recording-tracer.js'
 
 const majors: Array<[string, ExpressModule]> = [
   ['Express 5', express5],
@@ -24,37 +18,31 @@ const majors: Array<[string, ExpressModule]> = [
 
 for (const [label, express] of majors) {
   describe(`${label}: tracingMiddleware`, () => {
-    let tracer: RecordingTracer
-    let server: RunningServer | undefined
-    const serve = async (app: ReturnType<ExpressModule>) => {
-      server = await listen(app)
-      return server.url
-    }
-    const finished = (count = 1) => finishedSpans(tracer, count)
-
-    beforeEach(() => {
-      tracer = new RecordingTracer()
-    })
-    afterEach(async () => {
-      await server?.close()
-      server = undefined
+    // One test installs its recording tracer as the global one: the next must not inherit it,
+    // even after a failed test (a failing afterEach hook skips the hooks registered after it).
+    afterEach(() => {
       initGlobalTracer(new Tracer())
-      assertFinishedOnce(tracer.spans())
     })
+    const recording = useRecordingTracer()
+    const serve = async (app: ReturnType<ExpressModule>) => {
+      recording.server = await listen(app)
+      return recording.server.url
+    }
+    const finished = (count = 1) => finishedSpans(recording.tracer, count)
 
     it('should use a global tracer initialised after app.use()', async () => {
       const app = express()
       app.use(tracingMiddleware())
       app.get('/x', (_req, res) => res.send('ok'))
       const url = await serve(app)
-      initGlobalTracer(tracer)
+      initGlobalTracer(recording.tracer)
       await send(`${url}/x`)
       assert.equal((await finished())[0]?.operationName, 'GET /x')
     })
 
     it('should expose req.span and keep it active in later middleware and urlencoded bodies', async () => {
       const app = express()
-      app.use(tracingMiddleware({ tracer }))
+      app.use(tracingMiddleware({ tracer: recording.tracer }))
       app.use(express.urlencoded({ extended: false }))
       app.use((req, _res, next) => {
         req.body = { ...(req.body as object), later: activeSpan() === req.span }
@@ -81,7 +69,7 @@ for (const [label, express] of majors) {
 
     it('should finish once, as aborted and without status, when the client leaves before any response', async () => {
       const app = express()
-      app.use(tracingMiddleware({ tracer }))
+      app.use(tracingMiddleware({ tracer: recording.tracer }))
       app.get('/never', () => undefined)
       const url = await serve(app)
       await abortAfter(`${url}/never`, 30)
@@ -94,12 +82,12 @@ for (const [label, express] of majors) {
 
     it('should finish once, as a failure and not an abort, when the server times the connection out', async () => {
       const app = express()
-      app.use(tracingMiddleware({ tracer }))
+      app.use(tracingMiddleware({ tracer: recording.tracer }))
       app.get('/stuck', () => undefined)
       const httpServer = http.createServer(app)
       httpServer.setTimeout(100)
-      server = await listen(httpServer)
-      await assert.rejects(send(`${server.url}/stuck`))
+      recording.server = await listen(httpServer)
+      await assert.rejects(send(`${recording.server.url}/stuck`))
       const [span] = await finished()
       assert.equal(span?.operationName, 'GET /stuck')
       assert.equal(span?.tags.error, true)
@@ -109,7 +97,7 @@ for (const [label, express] of majors) {
 
     it("should name by the route that answered after next('route')", async () => {
       const app = express()
-      app.use(tracingMiddleware({ tracer }))
+      app.use(tracingMiddleware({ tracer: recording.tracer }))
       app.get('/items/:id', (req, _res, next) =>
         req.params.id === 'skip' ? next('route') : next(),
       )
@@ -121,7 +109,7 @@ for (const [label, express] of majors) {
 
     it('should include the mount path of sub-apps and of routers that errored', async () => {
       const app = express()
-      app.use(tracingMiddleware({ tracer }))
+      app.use(tracingMiddleware({ tracer: recording.tracer }))
       const api = express()
       api.get('/things/:thing', (_req, res) => res.send('thing'))
       app.use('/api', api)
@@ -143,7 +131,7 @@ for (const [label, express] of majors) {
 
     it('should name by the mount path once an app that already served requests is mounted', async () => {
       const api = express()
-      api.use(tracingMiddleware({ tracer }))
+      api.use(tracingMiddleware({ tracer: recording.tracer }))
       api.get('/things/:thing', (_req, res) => res.send('thing'))
       const direct = await listen(api)
       try {
@@ -162,20 +150,20 @@ for (const [label, express] of majors) {
 
     it('should trace a request once when the middleware is installed twice', async () => {
       const app = express()
-      app.use(tracingMiddleware({ tracer }))
+      app.use(tracingMiddleware({ tracer: recording.tracer }))
       const router = express.Router()
-      router.use(tracingMiddleware({ tracer }))
+      router.use(tracingMiddleware({ tracer: recording.tracer }))
       router.get('/twice', (_req, res) => res.send('ok'))
       app.use(router)
       const url = await serve(app)
       await send(`${url}/twice`)
       await finished()
-      assert.equal(tracer.spans().length, 1)
+      assert.equal(recording.tracer.spans().length, 1)
     })
 
     it('should record a 500 from Express itself when no error handler is installed', async () => {
       const app = express()
-      app.use(tracingMiddleware({ tracer }))
+      app.use(tracingMiddleware({ tracer: recording.tracer }))
       app.get('/crash', () => {
         throw new Error('unhandled')
       })
@@ -191,7 +179,7 @@ for (const [label, express] of majors) {
 
     it('should record an error even when the app answers it with a 4xx, unless isError says otherwise', async () => {
       const app = express()
-      app.use(tracingMiddleware({ tracer }))
+      app.use(tracingMiddleware({ tracer: recording.tracer }))
       app.get('/invalid', (_req, _res, next) => next(new Error('invalid input')))
       app.use(tracingErrorHandler())
       app.use((_error: Error, _req: Request, res: Response, _next: NextFunction) => {
@@ -203,11 +191,14 @@ for (const [label, express] of majors) {
       assert.equal(span?.tags.error, true)
       assert.equal(span?.logs[0]?.fields.message, 'invalid input')
       assert.equal(span?.tags['http.status_code'], 422)
-      await server?.close()
-      tracer.reset()
+      await recording.server?.close()
+      recording.tracer.reset()
       const lenient = express()
       lenient.use(
-        tracingMiddleware({ tracer, isError: ({ statusCode }) => (statusCode ?? 500) >= 500 }),
+        tracingMiddleware({
+          tracer: recording.tracer,
+          isError: ({ statusCode }) => (statusCode ?? 500) >= 500,
+        }),
       )
       lenient.get('/invalid', (_req, _res, next) => next(new Error('invalid input')))
       lenient.use(tracingErrorHandler())
@@ -220,7 +211,7 @@ for (const [label, express] of majors) {
 
     it('should not count the body parser error of an aborted upload as a failure', async () => {
       const app = express()
-      app.use(tracingMiddleware({ tracer }))
+      app.use(tracingMiddleware({ tracer: recording.tracer }))
       app.use(express.json())
       app.post('/upload', (_req, res) => res.send('never'))
       app.use(tracingErrorHandler())
@@ -251,7 +242,7 @@ for (const [label, express] of majors) {
       const app = express()
       app.use(
         tracingMiddleware({
-          tracer,
+          tracer: recording.tracer,
           traceResponseHeader: 'bad header',
           onError: (_error, where) => reported.push(where),
         }),
@@ -266,7 +257,7 @@ for (const [label, express] of majors) {
 
     it('should answer HEAD like the app does, with one span', async () => {
       const app = express()
-      app.use(tracingMiddleware({ tracer }))
+      app.use(tracingMiddleware({ tracer: recording.tracer }))
       app.get('/x', (_req, res) => res.send('body'))
       const url = await serve(app)
       const response = await send(`${url}/x`, { method: 'HEAD' })

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict'
 import http from 'node:http'
-import { afterEach, beforeEach, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { activeSpan } from '@tracehop/core'
 import { tracingMiddleware } from '@tracehop/express'
-import { RecordingTracer, assertFinishedOnce } from '@tracehop/testing'
+import { RecordingTracer } from '@tracehop/testing'
 import express5, { type Request, type Response } from 'express'
 import express4 from 'express4'
-import { finishedSpans, listen, send, type RunningServer } from '../../../test/support/net.js'
-import type { ExpressModule } from './contract-app.js'
+import type { ExpressModule } from '../../../test/support/express-app.js'
+import { finishedSpans, listen, send } from '../../../test/support/net.js'
+import { useRecordingTracer } from '../../../test/support/recording-tracer.js'
 
 // req.span without a property added to req, and the end of a response without a listener added
 // to res: what each request would otherwise pay for (see request-spans.ts).
@@ -39,32 +40,22 @@ function describingHandler(seen: Seen[]) {
 
 for (const [label, express] of majors) {
   describe(`${label}: req.span`, () => {
-    let tracer: RecordingTracer
-    let server: RunningServer | undefined
+    const recording = useRecordingTracer()
     const serve = async (app: ReturnType<ExpressModule>) => {
-      server = await listen(app)
-      return server.url
+      recording.server = await listen(app)
+      return recording.server.url
     }
-
-    beforeEach(() => {
-      tracer = new RecordingTracer()
-    })
-    afterEach(async () => {
-      await server?.close()
-      server = undefined
-      assertFinishedOnce(tracer.spans())
-    })
 
     it('should be the active span without a property or listener added per request', async () => {
       const seen: Seen[] = []
       const app = express()
       app.get('/untraced', describingHandler(seen))
-      app.use(tracingMiddleware({ tracer }))
+      app.use(tracingMiddleware({ tracer: recording.tracer }))
       app.get('/traced', describingHandler(seen))
       const url = await serve(app)
       await send(`${url}/untraced`)
       await send(`${url}/traced`)
-      const [span] = await finishedSpans(tracer, 1)
+      const [span] = await finishedSpans(recording.tracer, 1)
       assert.equal(span?.operationName, 'GET /traced')
       const [untraced, traced] = seen
       assert.deepEqual(
@@ -81,11 +72,11 @@ for (const [label, express] of majors) {
       const sub = express()
       sub.get('/users/:id', describingHandler(seen))
       const app = express()
-      app.use(tracingMiddleware({ tracer }))
+      app.use(tracingMiddleware({ tracer: recording.tracer }))
       app.use('/v1', sub)
       const url = await serve(app)
       await send(`${url}/v1/users/7`)
-      const [span] = await finishedSpans(tracer, 1)
+      const [span] = await finishedSpans(recording.tracer, 1)
       assert.equal(span?.operationName, 'GET /v1/users/:id')
       assert.equal(seen[0]?.active, true)
     })
@@ -94,7 +85,7 @@ for (const [label, express] of majors) {
       const replaced = { replaced: true }
       const seen: unknown[] = []
       const app = express()
-      app.use(tracingMiddleware({ tracer }))
+      app.use(tracingMiddleware({ tracer: recording.tracer }))
       app.get('/replace', (req, res) => {
         ;(req as { span?: unknown }).span = replaced
         seen.push(req.span)
@@ -107,14 +98,14 @@ for (const [label, express] of majors) {
       const url = await serve(app)
       await send(`${url}/replace`)
       await send(`${url}/next`)
-      await finishedSpans(tracer, 2)
+      await finishedSpans(recording.tracer, 2)
       assert.deepEqual(seen, [replaced, true])
     })
 
     it('should leave req.span undefined on an ignored request', async () => {
       const seen: unknown[] = []
       const app = express()
-      app.use(tracingMiddleware({ tracer, ignore: ['/healthz'] }))
+      app.use(tracingMiddleware({ tracer: recording.tracer, ignore: ['/healthz'] }))
       app.get('/healthz', (req, res) => {
         seen.push(req.span)
         res.send('ok')
@@ -122,7 +113,7 @@ for (const [label, express] of majors) {
       const url = await serve(app)
       await send(`${url}/healthz`)
       assert.deepEqual(seen, [undefined])
-      assert.equal(tracer.spans().length, 0)
+      assert.equal(recording.tracer.spans().length, 0)
     })
   })
 }

@@ -1,7 +1,7 @@
 import fastify5 from 'fastify'
 import fastify4 from 'fastify4'
 import { describeServerContract } from '../../../test/contract/server-contract.js'
-import { contractApp, type FastifyModule } from './contract-app.js'
+import { fastifyContractApp, type FastifyModule } from '../../../test/support/fastify-app.js'
 
-describeServerContract('Fastify 5', contractApp(fastify5 as FastifyModule))
-describeServerContract('Fastify 4', contractApp(fastify4 as unknown as FastifyModule))
+describeServerContract('Fastify 5', fastifyContractApp(fastify5 as FastifyModule))
+describeServerContract('Fastify 4', fastifyContractApp(fastify4 as unknown as FastifyModule))

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { afterEach, beforeEach, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { activeSpan } from '@tracehop/core'
 import defaultExport, { tracingPlugin } from '@tracehop/fastify'
-import { RecordingTracer, assertFinishedOnce } from '@tracehop/testing'
 import fastify5, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fastify4 from 'fastify4'
-import { abortAfter, finishedSpans, send, type RunningServer } from '../../../test/support/net.js'
-import { listenFastify, type FastifyModule } from './contract-app.js'
+import type { FastifyModule } from '../../../test/support/fastify-app.js'
+import { abortAfter, finishedSpans, listenFastify, send } from '../../../test/support/net.js'
+import { useRecordingTracer } from '../../../test/support/recording-tracer.js'
 
 const majors: Array<[string, FastifyModule]> = [
   ['Fastify 5', fastify5 as FastifyModule],
@@ -17,31 +17,21 @@ const majors: Array<[string, FastifyModule]> = [
 
 for (const [label, fastify] of majors) {
   describe(`${label}: tracingPlugin`, () => {
-    let tracer: RecordingTracer
-    let server: RunningServer | undefined
+    const recording = useRecordingTracer()
     const traced = async (options: FastifyServerOptions = {}) => {
       const app = fastify({ forceCloseConnections: true, ...options })
-      await app.register(tracingPlugin, { tracer })
+      await app.register(tracingPlugin, { tracer: recording.tracer })
       return app
     }
     const serve = async (app: FastifyInstance) => {
-      server = await listenFastify(app)
-      return server.url
+      recording.server = await listenFastify(app)
+      return recording.server.url
     }
-    const finished = (count = 1) => finishedSpans(tracer, count)
-
-    beforeEach(() => {
-      tracer = new RecordingTracer()
-    })
-    afterEach(async () => {
-      await server?.close()
-      server = undefined
-      assertFinishedOnce(tracer.spans())
-    })
+    const finished = (count = 1) => finishedSpans(recording.tracer, count)
 
     it('should expose request.span, null when not traced, and keep it active in preHandler', async () => {
       const app = fastify({ forceCloseConnections: true })
-      await app.register(tracingPlugin, { tracer, ignore: ['/untraced'] })
+      await app.register(tracingPlugin, { tracer: recording.tracer, ignore: ['/untraced'] })
       let inHook: unknown
       app.addHook('preHandler', async (request) => {
         await sleep(1)
@@ -92,7 +82,7 @@ for (const [label, fastify] of majors) {
       )
     })
 
-    it('should mark a thrown error answered with a 4xx, as the design says a thrown error fails', async () => {
+    it('should mark a thrown error answered with a 4xx as an error: a thrown error fails whatever the status', async () => {
       const app = await traced()
       app.get('/bad', () => {
         throw Object.assign(new Error('bad input'), { statusCode: 400 })

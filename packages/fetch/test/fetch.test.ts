@@ -1,24 +1,21 @@
 import assert from 'node:assert/strict'
 import { Readable } from 'node:stream'
-import { afterEach, beforeEach, describe, it } from 'node:test'
+import { beforeEach, describe, it } from 'node:test'
 import { withSpan } from '@tracehop/core'
 import { tracedFetch } from '@tracehop/fetch'
-import { RecordingTracer, assertFinishedOnce, parseTraceParent } from '@tracehop/testing'
+import { parseTraceParent } from '@tracehop/testing'
 import { fetch as undiciFetch, Request as UndiciRequest } from 'undici'
 import { useEchoServer, type Echo } from '../../../test/support/echo-server.js'
+import { useRecordingTracer } from '../../../test/support/recording-tracer.js'
 
 describe('tracedFetch', () => {
   const echo = useEchoServer()
-  let tracer: RecordingTracer
+  const recording = useRecordingTracer()
   let fetch: typeof globalThis.fetch
 
   beforeEach(() => {
-    tracer = new RecordingTracer()
-    fetch = tracedFetch(globalThis.fetch, { tracer })
+    fetch = tracedFetch(globalThis.fetch, { tracer: recording.tracer })
     echo.received.length = 0
-  })
-  afterEach(() => {
-    assertFinishedOnce(tracer.spans())
   })
 
   const lastEcho = (): Echo => echo.received[echo.received.length - 1]!
@@ -43,9 +40,9 @@ describe('tracedFetch', () => {
     ])
     assert.equal(lastEcho().headers['x-from-request'], 'r')
     assert.equal(lastEcho().body, 'payload')
-    assert.equal(sentSpanId(), tracer.finishedSpans()[2]?.spanId)
+    assert.equal(sentSpanId(), recording.tracer.finishedSpans()[2]?.spanId)
     assert.deepEqual(
-      tracer.finishedSpans().map((span) => span.tags['http.method']),
+      recording.tracer.finishedSpans().map((span) => span.tags['http.method']),
       ['GET', 'DELETE', 'PUT'],
     )
   })
@@ -62,7 +59,7 @@ describe('tracedFetch', () => {
     const body = Readable.toWeb(Readable.from(['str', 'eam'])) as ReadableStream<Uint8Array>
     await fetch(`${echo.url}/stream`, { method: 'POST', body, duplex: 'half' })
     assert.equal(lastEcho().body, 'stream')
-    assert.equal(sentSpanId(), tracer.finishedSpans()[0]?.spanId)
+    assert.equal(sentSpanId(), recording.tracer.finishedSpans()[0]?.spanId)
   })
 
   it('should keep the streamed body of a Request made with duplex half', async () => {
@@ -70,7 +67,7 @@ describe('tracedFetch', () => {
     const init = { method: 'POST', body, duplex: 'half' }
     await fetch(new Request(`${echo.url}/stream-request`, init as RequestInit))
     assert.equal(lastEcho().body, 'request')
-    assert.equal(sentSpanId(), tracer.finishedSpans()[0]?.spanId)
+    assert.equal(sentSpanId(), recording.tracer.finishedSpans()[0]?.spanId)
   })
 
   it('should accept Headers, pairs and records, and mutate none of them', async () => {
@@ -96,17 +93,19 @@ describe('tracedFetch', () => {
   })
 
   it("should return fetch's own Response, finished when the headers arrive", async () => {
-    const parent = tracer.startSpan('handler')
+    const parent = recording.tracer.startSpan('handler')
     const response = await withSpan(parent, () => fetch(`${echo.url}/slow-body`))
     assert.ok(response instanceof Response)
-    assert.equal(tracer.finishedSpans().length, 1)
+    assert.equal(recording.tracer.finishedSpans().length, 1)
     await response.json()
     parent.finish()
-    assert.equal(tracer.finishedSpans()[0]?.parentId, parent.spanId)
+    assert.equal(recording.tracer.finishedSpans()[0]?.parentId, parent.spanId)
   })
 
   it("should work with undici's fetch and Request", async () => {
-    const undiciTraced = tracedFetch(undiciFetch as unknown as typeof globalThis.fetch, { tracer })
+    const undiciTraced = tracedFetch(undiciFetch as unknown as typeof globalThis.fetch, {
+      tracer: recording.tracer,
+    })
     // undici's Request is another class than the global one: the wrapper must still read it.
     const request: unknown = new UndiciRequest(`${echo.url}/undici`, {
       method: 'POST',
@@ -117,7 +116,7 @@ describe('tracedFetch', () => {
     assert.equal(lastEcho().method, 'POST')
     assert.equal(lastEcho().headers['x-u'], 'u')
     assert.equal(lastEcho().body, 'b')
-    assert.equal(sentSpanId(), tracer.finishedSpans()[0]?.spanId)
+    assert.equal(sentSpanId(), recording.tracer.finishedSpans()[0]?.spanId)
   })
 
   it('should record abort(reason) as aborted, whatever the reason is', async () => {
@@ -127,10 +126,10 @@ describe('tracedFetch', () => {
       setTimeout(() => controller.abort(reason), 20)
       await assert.rejects(pending, (error) => error === reason)
     }
-    for (const span of tracer.finishedSpans()) {
+    for (const span of recording.tracer.finishedSpans()) {
       assert.equal(span.tags['http.aborted'], true)
       assert.equal(span.tags.error, undefined)
     }
-    assert.equal(tracer.finishedSpans().length, 2)
+    assert.equal(recording.tracer.finishedSpans().length, 2)
   })
 })

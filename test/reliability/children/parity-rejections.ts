@@ -1,6 +1,7 @@
-// Run by parity-clients.ts as `node --import tsx parity-rejections-child.ts plain|traced`: counts
-// the unhandledRejection events that apps and client calls cause on purpose, and prints them as
-// JSON. A process of its own, because node:test fails any test an unhandled rejection occurs in.
+// Run by the rejections scenario of scenarios/parity-arity.ts as
+// `node --import tsx children/parity-rejections.ts plain|traced`: counts the unhandledRejection
+// events that apps and client calls cause on purpose, and prints them as JSON. A process of its
+// own, because node:test fails any test an unhandled rejection occurs in.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { registerTracingInterceptor } from '@tracehop/axios'
 import { tracingErrorHandler, tracingMiddleware } from '@tracehop/express'
@@ -11,9 +12,8 @@ import axios from 'axios'
 import express from 'express'
 import express4 from 'express4'
 import fastify from 'fastify'
-import { closedPortUrl } from '../support/echo-server.js'
-import { listenFastify } from '../../packages/fastify/test/contract-app.js'
-import { listen, send, type RunningServer } from '../support/net.js'
+import { closedPortUrl } from '../../support/echo-server.js'
+import { listen, listenFastify, send, type RunningServer } from '../../support/net.js'
 
 const traced = process.argv[2] === 'traced'
 const tracer = new RecordingTracer()

@@ -1,7 +1,7 @@
-// T1's fixed corpus of malformed and hostile propagation headers: W3C traceparent, tracestate and
+// The fixed corpus of malformed and hostile propagation headers: W3C traceparent, tracestate and
 // baggage edge cases, B3, uber-trace-id with bad percent-escapes, vendor headers, oversized and
 // repeated headers, prototype names, control characters and UTF-8. Each case is a list of header
-// lines, sent as they are over a raw socket.
+// lines, sent as they are over a raw socket by headers.test.ts.
 
 /** One corpus case: a label and the header lines to send. */
 export interface HeaderCase {

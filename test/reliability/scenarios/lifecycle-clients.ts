@@ -1,4 +1,4 @@
-// The cases of the T4 client matrix (lifecycle-client.test.ts), for axios and for fetch: how
+// The cases of the client lifecycle matrix (lifecycle-client.test.ts), for axios and for fetch: how
 // each iteration makes its call, how many spans it starts, and what its span must say.
 import assert from 'node:assert/strict'
 import { registerTracingInterceptor } from '@tracehop/axios'
@@ -6,8 +6,8 @@ import { withSpan } from '@tracehop/core'
 import { tracedFetch } from '@tracehop/fetch'
 import { parseTraceParent, type RecordingSpan } from '@tracehop/testing'
 import axios, { type AxiosRequestConfig, type AxiosResponse } from 'axios'
-import type { Echo, EchoServer } from '../support/echo-server.js'
-import { assertErrorLog, now, type StartTagTracer } from './lifecycle-support.js'
+import type { Echo, EchoServer } from '../../support/echo-server.js'
+import { assertErrorLog, now, type StartTagTracer } from '../support/lifecycle.js'
 
 /** How one iteration's call ended, as the caller saw it. */
 interface Outcome {

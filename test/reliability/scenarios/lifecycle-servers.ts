@@ -1,4 +1,4 @@
-// The apps of the T4 server matrix (lifecycle-server.test.ts): each route ends a request one
+// The apps of the server lifecycle matrix (lifecycle-server.test.ts): each route ends a request one
 // way (hanging, chunked, uploading, throwing, rejecting, next(err), next('route'), a throwing
 // hook, hijacked, ETag), on Express 5 and 4 and Fastify 5 and 4, plus a copy with a 150 ms
 // server timeout.
@@ -11,10 +11,10 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import express4 from 'express4'
 import fastify from 'fastify'
 import fastify4 from 'fastify4'
-import type { ExpressModule } from '../../packages/express/test/contract-app.js'
-import { listenFastify, type FastifyModule } from '../../packages/fastify/test/contract-app.js'
-import { listen, type RunningServer } from '../support/net.js'
-import type { StartTagTracer } from './lifecycle-support.js'
+import type { ExpressModule } from '../../support/express-app.js'
+import type { FastifyModule } from '../../support/fastify-app.js'
+import { listen, listenFastify, type RunningServer } from '../../support/net.js'
+import type { StartTagTracer } from '../support/lifecycle.js'
 
 export const ETAG = '"v1"'
 const TIMEOUT_MS = 150

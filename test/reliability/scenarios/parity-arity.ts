@@ -1,5 +1,5 @@
-// T10's arity, identity and rejection checks: what tracehop hands to frameworks keeps the arity
-// they read, no user function is wrapped, and apps and client calls cause as many
+// Behaviour parity: arity, identity and rejection checks: what tracehop hands to frameworks keeps
+// the arity they read, no user function is wrapped, and apps and client calls cause as many
 // unhandledRejection events with tracing as without.
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
@@ -76,7 +76,7 @@ export const arityScenarios: readonly ClientScenario[] = [
   {
     name: 'rejections: as many unhandledRejection events with tracing as without',
     check: async () => {
-      const child = fileURLToPath(new URL('./parity-rejections-child.ts', import.meta.url))
+      const child = fileURLToPath(new URL('../children/parity-rejections.ts', import.meta.url))
       const counts: Record<string, number>[] = []
       for (const mode of ['plain', 'traced']) {
         const { stdout } = await promisify(execFile)(

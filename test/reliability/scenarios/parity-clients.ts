@@ -1,11 +1,11 @@
-// T10's client scenarios: axios and fetch, traced, against their untraced selves.
+// Behaviour parity: client scenarios, axios and fetch, traced, against their untraced selves.
 import assert from 'node:assert/strict'
 import { registerTracingInterceptor } from '@tracehop/axios'
 import { startActiveSpan } from '@tracehop/core'
 import { tracedFetch } from '@tracehop/fetch'
 import { RecordingTracer, parseTraceParent } from '@tracehop/testing'
 import axios, { AxiosHeaders, type AxiosError, type AxiosInstance } from 'axios'
-import { closedPortUrl, type EchoServer, type Echo } from '../support/echo-server.js'
+import { closedPortUrl, type EchoServer, type Echo } from '../../support/echo-server.js'
 
 export interface ClientScenario {
   name: string

@@ -1,10 +1,11 @@
-// T10's Express scenarios on responses of every kind (compression, HEAD, ETag/304, files and
-// ranges, streaming, redirects, negotiation, cookies), on Express 5 and 4 with and without tracing.
+// Behaviour parity: Express scenarios on responses of every kind (compression, HEAD, ETag/304,
+// files and ranges, streaming, redirects, negotiation, cookies), on Express 5 and 4 with and
+// without tracing.
 import { createGzip } from 'node:zlib'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { NextFunction, Request, Response } from 'express'
 import type { ExpressScenario } from './parity-express.js'
-import { etagOf, fixtures } from './parity-harness.js'
+import { etagOf, fixtures } from '../support/parity-harness.js'
 
 // What the `compression` package does, by hand: res.write/res.end go through a gzip stream.
 function gzipMiddleware(req: Request, res: Response, next: NextFunction): void {

@@ -1,9 +1,9 @@
-// T10's Express scenarios on errors, routing and bodies, run on Express 5 and Express 4 with and
-// without tracing (responses of every kind are in parity-express-responses.ts).
+// Behaviour parity: Express scenarios on errors, routing and bodies, run on Express 5 and Express 4
+// with and without tracing (responses of every kind are in parity-express-responses.ts).
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Express, NextFunction, Request, RequestHandler, Response } from 'express'
-import type { ExpressModule } from '../../packages/express/test/contract-app.js'
-import type { Mark, ServerScenario } from './parity-harness.js'
+import type { ExpressModule } from '../../support/express-app.js'
+import type { Mark, ServerScenario } from '../support/parity-harness.js'
 
 export type ExpressScenario = ServerScenario<Express, ExpressModule>
 

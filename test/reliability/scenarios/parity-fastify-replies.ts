@@ -1,10 +1,11 @@
-// T10's Fastify scenarios on replies of every kind (HEAD, ETag/304, hijack, streams, redirects,
-// parsers, serializers, header order, trailers), on Fastify 5 and 4 with and without tracing.
+// Behaviour parity: Fastify scenarios on replies of every kind (HEAD, ETag/304, hijack, streams,
+// redirects, parsers, serializers, header order, trailers), on Fastify 5 and 4 with and without
+// tracing.
 import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyScenario } from './parity-fastify.js'
-import { etagOf } from './parity-harness.js'
+import { etagOf } from '../support/parity-harness.js'
 
 export const fastifyReplyScenarios: readonly FastifyScenario[] = [
   {

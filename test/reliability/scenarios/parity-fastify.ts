@@ -1,9 +1,9 @@
-// T10's Fastify scenarios on plugins, hooks and errors, run on Fastify 5 and Fastify 4 with and
-// without tracing (replies of every kind are in parity-fastify-replies.ts).
+// Behaviour parity: Fastify scenarios on plugins, hooks and errors, run on Fastify 5 and Fastify 4
+// with and without tracing (replies of every kind are in parity-fastify-replies.ts).
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
-import type { FastifyModule } from '../../packages/fastify/test/contract-app.js'
-import type { ServerScenario } from './parity-harness.js'
+import type { FastifyModule } from '../../support/fastify-app.js'
+import type { ServerScenario } from '../support/parity-harness.js'
 
 export type FastifyScenario = ServerScenario<FastifyInstance, FastifyModule>
 

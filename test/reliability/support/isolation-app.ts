@@ -1,13 +1,15 @@
-// The T3 app: each request does random async work (timers, setImmediate, an EventEmitter, a parsed
-// JSON body), then calls the echo server three ways: axios, fetch, and node:http through a shared
-// keep-alive agent whose four sockets are reused by every request. It answers what it saw: the
-// user's own AsyncLocalStorage store, and the trace ids active in the handler.
+// The isolation suite's app (isolation.test.ts): each request does random async work (timers,
+// setImmediate, an EventEmitter, a parsed JSON body), then calls the echo server three ways: axios,
+// fetch, and node:http through a shared keep-alive agent whose four sockets are reused by every
+// request. It answers what it saw: the user's own AsyncLocalStorage store, and the trace ids active
+// in the handler.
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { EventEmitter, once } from 'node:events'
 import http from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { registerTracingInterceptor } from '@tracehop/axios'
-import { createClientTracing, traceIds, type ClientTracing } from '@tracehop/core'
+import { traceIds } from '@tracehop/core'
+import { createClientTracing, type ClientTracing } from '@tracehop/core/adapter'
 import { tracingMiddleware } from '@tracehop/express'
 import { tracingPlugin } from '@tracehop/fastify'
 import { tracedFetch } from '@tracehop/fetch'
@@ -17,8 +19,7 @@ import express from 'express'
 import express4 from 'express4'
 import fastify from 'fastify'
 import fastify4 from 'fastify4'
-import { listenFastify } from '../../packages/fastify/test/contract-app.js'
-import { listen, type RunningServer } from '../support/net.js'
+import { listen, listenFastify, type RunningServer } from '../../support/net.js'
 
 /** The servers under test; `express-json-first` parses the body before tracing starts. */
 export const VARIANTS = [
@@ -93,7 +94,7 @@ interface Clients {
 function tracedClients(tracer: RecordingTracer, agent: http.Agent): Clients {
   const instance = axios.create()
   registerTracingInterceptor(instance, { tracer })
-  const tracing = createClientTracing({ tracer }, 'node-http')
+  const tracing = createClientTracing('node-http', { tracer })
   return {
     axios: instance,
     fetch: tracedFetch(globalThis.fetch, { tracer }),

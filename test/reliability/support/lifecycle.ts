@@ -1,11 +1,11 @@
-// What the T4 lifecycle matrices (lifecycle-server.test.ts, lifecycle-client.test.ts) share: a
+// What the lifecycle matrices (lifecycle-server.test.ts, lifecycle-client.test.ts) share: a
 // tracer that remembers the tags each span was started with, a pool that runs the iterations of a
 // case some at a time, the span of each iteration, and a trap for escaped errors.
 import assert from 'node:assert/strict'
 import { performance } from 'node:perf_hooks'
 import { RecordingTracer, assertFinishedOnce, type RecordingSpan } from '@tracehop/testing'
 import type { SpanOptions } from 'opentracing'
-import { waitFor } from '../support/net.js'
+import { waitFor } from '../../support/net.js'
 
 /** Iterations of every case of the matrices. */
 export const ITERATIONS = 200

@@ -1,14 +1,15 @@
-// The differential harness of T10: the same app built twice, once with tracing installed the way
-// the README says and once without, the same requests sent to both with node:http (nothing traced
-// on the sending side), and everything the client can observe compared: status, every header line
-// in order, body bytes, trailers, how the response ended, and the order the app's handlers ran.
+// The differential harness of the parity suite (parity.test.ts): the same app built twice, once
+// with tracing installed the way the README says and once without, the same requests sent to both
+// with node:http (nothing traced on the sending side), and everything the client can observe
+// compared: status, every header line in order, body bytes, trailers, how the response ended, and
+// the order the app's handlers ran.
 import http, { type OutgoingHttpHeaders } from 'node:http'
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { RecordingTracer, assertFinishedOnce } from '@tracehop/testing'
-import { finishedSpans, type RunningServer } from '../support/net.js'
+import { finishedSpans, type RunningServer } from '../../support/net.js'
 
 /** One request of a scenario. */
 export interface Probe {

@@ -2,7 +2,7 @@
 // singleton), reporting to the agent at DD_TRACE_AGENT_URL; prints the scenario result as JSON.
 import { createRequire } from 'node:module'
 import { Tracer, type SpanContext, type SpanOptions } from 'opentracing'
-import { runScenario, type ServiceName } from './scenario.js'
+import { runScenario, type ServiceName } from '../support/scenario.js'
 
 const require = createRequire(import.meta.url)
 const dd = (require('dd-trace') as { init(options: object): Tracer }).init({

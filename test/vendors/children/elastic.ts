@@ -2,10 +2,10 @@
 // agent is a process-wide singleton), reporting to ELASTIC_APM_SERVER_URL; prints the result.
 import { createRequire } from 'node:module'
 import type { Tracer } from 'opentracing'
-import { runScenario } from './scenario.js'
+import { runScenario } from '../support/scenario.js'
 
 // The bridge lives in tools/elastic: its stale peer range needs an install of its own.
-const require = createRequire(new URL('../../tools/elastic/package.json', import.meta.url))
+const require = createRequire(new URL('../../../tools/elastic/package.json', import.meta.url))
 const agent = (
   require('elastic-apm-node') as {
     start(options: object): { flush(done: () => void): void; destroy(): void }

@@ -1,7 +1,7 @@
 // What the OpenTelemetry SDK exported (in memory or as OTLP JSON), as VendorSpans.
 import { SpanStatusCode } from '@opentelemetry/api'
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
-import { attributesOf, type ReceivedSpan } from '../support/otlp.js'
+import { attributesOf, type ReceivedSpan } from '../../support/otlp.js'
 import type { VendorSpan } from './expectations.js'
 
 const ERROR_STATUS: number = SpanStatusCode.ERROR

@@ -11,7 +11,7 @@ import axios, { AxiosError } from 'axios'
 import express, { type NextFunction, type Request, type Response } from 'express'
 import fastify from 'fastify'
 import type { Tracer } from 'opentracing'
-import { abortAfter, listen, send, waitFor } from '../support/net.js'
+import { abortAfter, listen, send, waitFor } from '../../support/net.js'
 
 /** The services of the scenario, first to last. */
 export const SERVICES = ['edge', 'planner', 'stock'] as const
