@@ -1,12 +1,14 @@
-// The Kubernetes manifests of the workout system: every variable a service reads is set, and
-// every URL points at a Service that exists, on a port it exposes, backed by a matching pod.
+// The Kubernetes manifests of the workout system: every variable a service reads is set, every
+// URL points at a Service that exists, on a port it exposes, backed by a matching pod, and a
+// stopping pod has time to drain and send its last spans before it is killed.
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
+import { batchConfig, FLUSH_TIMEOUT_MS } from '@tracehop/example-tracers'
 import { parseAllDocuments } from 'yaml'
-import { RUN_CONTROLLER_ENV } from '../examples/workout/src/run-controller.js'
-import { STORAGE_ENV } from '../examples/workout/src/storage.js'
-import { WORKOUT_API_ENV } from '../examples/workout/src/workout-api.js'
+import { RUN_CONTROLLER_ENV } from '../../examples/workout/src/run-controller.js'
+import { STORAGE_ENV } from '../../examples/workout/src/storage.js'
+import { WORKOUT_API_ENV } from '../../examples/workout/src/workout-api.js'
 
 interface Manifest {
   kind: string
@@ -17,17 +19,19 @@ interface Manifest {
     template?: {
       metadata: { labels: Record<string, string> }
       spec: {
+        terminationGracePeriodSeconds?: number
         containers: Array<{
           args?: string[]
           env?: Array<{ name: string; value: string }>
           ports?: Array<{ containerPort: number }>
+          lifecycle?: { preStop?: { exec?: { command: string[] } } }
         }>
       }
     }
   }
 }
 
-const dir = new URL('../examples/kubernetes/', import.meta.url)
+const dir = new URL('../../examples/kubernetes/', import.meta.url)
 const manifests: Manifest[] = ['jaeger.yaml', 'workout.yaml'].flatMap((file) =>
   parseAllDocuments(readFileSync(new URL(file, dir), 'utf8')).map((doc) => doc.toJS() as Manifest),
 )
@@ -53,12 +57,12 @@ const tracerEnv: Record<string, string[]> = {
 describe('examples/kubernetes', () => {
   it('should declare every variable each service source reads', () => {
     const shared = readFileSync(
-      new URL('../examples/workout/src/service.ts', import.meta.url),
+      new URL('../../examples/workout/src/service.ts', import.meta.url),
       'utf8',
     )
     for (const [service, names] of Object.entries(declared)) {
       const source = readFileSync(
-        new URL(`../examples/workout/src/${service}.ts`, import.meta.url),
+        new URL(`../../examples/workout/src/${service}.ts`, import.meta.url),
         'utf8',
       )
       const read = new Set(
@@ -116,4 +120,38 @@ describe('examples/kubernetes', () => {
     }
     assert.ok(urls >= 6, `${urls} URLs checked`)
   })
+
+  for (const service of Object.keys(declared)) {
+    it(`${service}: should have time to drain and flush between SIGTERM and SIGKILL`, () => {
+      const pod = deployments.get(service)!.spec.template!.spec
+      const container = pod.containers[0]!
+      const env = Object.fromEntries((container.env ?? []).map(({ name, value }) => [name, value]))
+      // Callers stop sending only once they have seen the pod leave the Service: serve till then.
+      const [command, seconds] = container.lifecycle?.preStop?.exec?.command ?? []
+      assert.equal(command, 'sleep')
+      const preStop = Number(seconds)
+      assert.ok(preStop >= 3, `preStop sleeps ${seconds} s`)
+      const drain = Number(env.SHUTDOWN_GRACE_MS) / 1000
+      assert.ok(drain > 0, `SHUTDOWN_GRACE_MS is ${env.SHUTDOWN_GRACE_MS}`)
+      const needed = preStop + drain + FLUSH_TIMEOUT_MS / 1000
+      const grace = pod.terminationGracePeriodSeconds
+      assert.ok(
+        grace !== undefined && grace >= needed,
+        `${grace} s of grace for ${needed} s of shutdown`,
+      )
+      if (env.TRACER !== 'otlp') return
+      // Set, valid (batchConfig() would fall back on its default) and consistent.
+      const batch = batchConfig(env)
+      for (const [name, value] of Object.entries({
+        OTEL_BSP_MAX_QUEUE_SIZE: batch.maxQueueSize,
+        OTEL_BSP_MAX_EXPORT_BATCH_SIZE: batch.maxExportBatchSize,
+        OTEL_BSP_SCHEDULE_DELAY: batch.scheduledDelayMillis,
+        OTEL_BSP_EXPORT_TIMEOUT: batch.exportTimeoutMillis,
+      })) {
+        assert.equal(env[name], String(value), `${service}: ${name}`)
+      }
+      assert.ok(batch.maxExportBatchSize <= batch.maxQueueSize)
+      assert.ok(batch.exportTimeoutMillis <= FLUSH_TIMEOUT_MS, 'a last export ends before exit')
+    })
+  }
 })

@@ -1,4 +1,7 @@
-// Decoding what an OTLP/HTTP (JSON) exporter sends to `/v1/traces`.
+// Decoding what an OTLP/HTTP (JSON) exporter sends to `/v1/traces`, and a receiver that does it.
+import { setTimeout as sleep } from 'node:timers/promises'
+import { gunzipSync } from 'node:zlib'
+import { listen, type RunningServer } from './net.js'
 
 type OtlpAttributes = Array<{
   key: string
@@ -59,4 +62,40 @@ export function attributesOf(attributes: OtlpAttributes | undefined): Record<str
 export function attribute(span: OtlpSpan, key: string): string | undefined {
   const value = attributesOf(span.attributes)[key]
   return typeof value === 'string' ? value : undefined
+}
+
+/** A loopback OTLP/HTTP receiver, and what it has received so far. */
+export interface OtlpReceiver extends RunningServer {
+  /** Every span of every export it accepted, in arrival order. */
+  spans: ReceivedSpan[]
+  /** How many export requests it has answered. */
+  exports(): number
+}
+
+/**
+ * Starts an OTLP/HTTP (JSON) receiver on 127.0.0.1 that decodes each export as it arrives. It
+ * answers after `delayMs` (a backend under load) with `status` (200 by default; spans of an
+ * export it refuses are not kept).
+ */
+export async function startOtlpReceiver(
+  options: { status?: number; delayMs?: number } = {},
+): Promise<OtlpReceiver> {
+  const { status = 200, delayMs = 0 } = options
+  const spans: ReceivedSpan[] = []
+  let answered = 0
+  const server = await listen((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      void (async () => {
+        if (delayMs > 0) await sleep(delayMs)
+        let body = Buffer.concat(chunks)
+        if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body)
+        if (status === 200 && req.url === '/v1/traces') spans.push(...decodeOtlp(body.toString()))
+        answered++
+        res.writeHead(status, { 'content-type': 'application/json' }).end('{}')
+      })()
+    })
+  })
+  return { ...server, spans, exports: () => answered }
 }

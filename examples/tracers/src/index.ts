@@ -12,7 +12,15 @@ export type { TracerHandle } from './handle.js'
 export { datadogTracer } from './datadog.js'
 export { jaegerTracer } from './jaeger.js'
 export { lightstepTracer } from './lightstep.js'
-export { inMemoryOtelTracer, otelTracer, otlpTracer } from './otel.js'
+export { lossReporter, reportOtelLosses } from './loss-report.js'
+export { batchConfig, batchProcessor, inMemoryOtelTracer, otelTracer, otlpTracer } from './otel.js'
+export {
+  DRAIN_TIMEOUT_MS,
+  FLUSH_TIMEOUT_MS,
+  closeGracefully,
+  shutdownOnSignal,
+  type ShutdownOptions,
+} from './shutdown.js'
 
 /** The tracer kinds tracerFromEnv() knows. */
 export const TRACER_KINDS = ['otel', 'otlp', 'jaeger', 'lightstep', 'datadog', 'recording'] as const

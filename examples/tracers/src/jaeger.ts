@@ -3,6 +3,7 @@
 // JAEGER_ENDPOINT (HTTP collector), JAEGER_SAMPLER_TYPE / JAEGER_SAMPLER_PARAM.
 import jaeger from 'jaeger-client'
 import type { TracerHandle } from './handle.js'
+import { lossReporter } from './loss-report.js'
 
 /** A jaeger-client tracer for `serviceName`, reporting where the JAEGER_* variables say. */
 export function jaegerTracer(
@@ -27,7 +28,8 @@ export function jaegerTracer(
         flushIntervalMs: 200,
       },
     },
-    {},
+    // Without a logger the client drops a batch the collector refused (or never got) in silence.
+    { logger: lossReporter('jaeger-client') },
   )
   return {
     tracer,

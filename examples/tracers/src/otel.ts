@@ -1,5 +1,6 @@
 // The OpenTelemetry SDK behind the OpenTracing API, through @opentelemetry/shim-opentracing:
 // W3C `traceparent` and `baggage` on the wire, spans sent where the exporter says.
+import { diag } from '@opentelemetry/api'
 import {
   CompositePropagator,
   W3CBaggagePropagator,
@@ -9,22 +10,26 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import {
   BasicTracerProvider,
+  BatchSpanProcessor,
   InMemorySpanExporter,
   SimpleSpanProcessor,
+  type BufferConfig,
   type SpanExporter,
+  type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base'
 import { TracerShim } from '@opentelemetry/shim-opentracing'
 import type { TracerHandle } from './handle.js'
+import { reportOtelLosses } from './loss-report.js'
 
-/** An OpenTracing tracer over the OTel SDK for `serviceName`, exporting every span to `exporter`. */
+/** An OpenTracing tracer over the OTel SDK for `serviceName`, its spans handed to `processor`. */
 export function otelTracer(
   serviceName: string,
-  exporter: SpanExporter,
+  processor: SpanProcessor,
   kind = 'otel',
 ): TracerHandle {
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': serviceName }),
-    spanProcessors: [new SimpleSpanProcessor(exporter)],
+    spanProcessors: [processor],
   })
   // Without explicit propagators the shim uses the global OTel propagator, a silent no-op unless
   // an SDK registered one: name them, so context always travels.
@@ -43,13 +48,56 @@ export function inMemoryOtelTracer(
   serviceName: string,
   exporter = new InMemorySpanExporter(),
 ): TracerHandle & { exporter: InMemorySpanExporter } {
-  return { ...otelTracer(serviceName, exporter), exporter }
+  // Simple, not batched: the demo and the tests read a span as soon as its request ends, and an
+  // in-memory export can neither fail nor pile up requests.
+  return { ...otelTracer(serviceName, new SimpleSpanProcessor(exporter)), exporter }
+}
+
+/** The OTEL_BSP_* variable for each BatchSpanProcessor setting, and this module's default. */
+const BATCH_SETTINGS = {
+  maxQueueSize: ['OTEL_BSP_MAX_QUEUE_SIZE', 2048],
+  maxExportBatchSize: ['OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512],
+  scheduledDelayMillis: ['OTEL_BSP_SCHEDULE_DELAY', 1000],
+  exportTimeoutMillis: ['OTEL_BSP_EXPORT_TIMEOUT', 10_000],
+} as const
+
+/**
+ * The batch settings from the standard OTEL_BSP_* variables of `env`. The defaults are the
+ * specification's, but for a 1 s delay (spans show up in the backend while one looks) and a 10 s
+ * export timeout (a shutdown's last flush ends well within Kubernetes' 30 s grace period).
+ */
+export function batchConfig(env: NodeJS.ProcessEnv = process.env): Required<BufferConfig> {
+  const config = {} as Record<keyof typeof BATCH_SETTINGS, number>
+  for (const [key, [name, fallback]] of Object.entries(BATCH_SETTINGS)) {
+    const raw = env[name]
+    const value = Number(raw)
+    const valid = raw !== undefined && Number.isInteger(value) && value > 0
+    if (raw !== undefined && !valid) {
+      diag.warn(`${name}=${raw} is not a positive integer: using ${fallback}`)
+    }
+    config[key as keyof typeof BATCH_SETTINGS] = valid ? value : fallback
+  }
+  return config
+}
+
+/**
+ * A BatchSpanProcessor for `exporter`, sized from OTEL_BSP_*: spans are queued (up to the
+ * queue size; past it they are dropped and reported) and sent in batches, one request at a
+ * time. A span-per-request processor sends as many concurrent requests as spans end, and the
+ * OTLP exporter refuses those past its concurrency limit: under load, spans were lost.
+ */
+export function batchProcessor(
+  exporter: SpanExporter,
+  env: NodeJS.ProcessEnv = process.env,
+): BatchSpanProcessor {
+  reportOtelLosses()
+  return new BatchSpanProcessor(exporter, batchConfig(env))
 }
 
 /**
  * The OTel SDK exporting OTLP/HTTP (JSON) to `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, else
- * `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces` (default `http://localhost:4318`): Jaeger v2 and
- * most backends take it.
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces` (default `http://localhost:4318`), in batches
+ * (`OTEL_BSP_*`): Jaeger v2 and most backends take it. Lost spans are reported on stderr.
  */
 export function otlpTracer(
   serviceName: string,
@@ -57,5 +105,5 @@ export function otlpTracer(
 ): TracerHandle {
   const base = env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318'
   const url = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? `${base.replace(/\/+$/, '')}/v1/traces`
-  return otelTracer(serviceName, new OTLPTraceExporter({ url }), 'otlp')
+  return otelTracer(serviceName, batchProcessor(new OTLPTraceExporter({ url }), env), 'otlp')
 }

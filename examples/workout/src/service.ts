@@ -1,19 +1,26 @@
 // What the three services share: listening on PORT, a tracer from the environment, and a clean
-// shutdown that sends the last spans before the process exits.
+// shutdown: on SIGTERM the requests in flight finish and the tracer sends their spans before the
+// process exits.
 import { once } from 'node:events'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tracerFromEnv, type TracerHandle } from '@tracehop/example-tracers'
+import {
+  DRAIN_TIMEOUT_MS,
+  shutdownOnSignal,
+  tracerFromEnv,
+  type TracerHandle,
+} from '@tracehop/example-tracers'
 import type { Express } from 'express'
 import type { FastifyInstance } from 'fastify'
 import type { Tracer } from 'opentracing'
 
 /** The environment variables every service reads (TRACER's vendor may read more). */
-export const SERVICE_ENV = ['PORT', 'HOST', 'TRACER'] as const
+export const SERVICE_ENV = ['PORT', 'HOST', 'TRACER', 'SHUTDOWN_GRACE_MS'] as const
 
-/** A started service: where it listens, and how to stop it. */
+/** A started service: where it listens, its HTTP server, and how to stop it at once. */
 export interface RunningService {
   url: string
+  server: Server
   stop(): Promise<void>
 }
 
@@ -28,6 +35,7 @@ export async function startExpress(
   const { port: actual } = server.address() as AddressInfo
   return {
     url: `http://${host}:${actual}`,
+    server,
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve())
@@ -44,7 +52,7 @@ export async function startFastify(
 ): Promise<RunningService> {
   await app.listen({ port, host })
   const { port: actual } = app.server.address() as AddressInfo
-  return { url: `http://${host}:${actual}`, stop: () => app.close() }
+  return { url: `http://${host}:${actual}`, server: app.server, stop: () => app.close() }
 }
 
 /** A variable the service cannot run without. */
@@ -56,7 +64,8 @@ export function required(env: NodeJS.ProcessEnv, name: string): string {
 
 /**
  * Runs a service as its own process: the tracer from TRACER (and the vendor's variables), the
- * port from PORT, stopped cleanly on SIGTERM and SIGINT.
+ * port from PORT; on SIGTERM or SIGINT the requests in flight get SHUTDOWN_GRACE_MS to finish,
+ * then the tracer sends the last spans and the process exits.
  */
 export async function runService(
   name: string,
@@ -65,14 +74,12 @@ export async function runService(
 ): Promise<void> {
   const handle: TracerHandle = tracerFromEnv(name, env)
   const service = await start(handle.tracer, Number(env.PORT ?? 0), env.HOST ?? '0.0.0.0')
+  // `close` runs once the server is drained: Fastify's onClose hooks see no request in flight.
+  shutdownOnSignal(service.server, handle, {
+    drainMs: Number(env.SHUTDOWN_GRACE_MS) || DRAIN_TIMEOUT_MS,
+    close: () => service.stop(),
+  })
   console.log(`${name} listening on ${service.url} (tracer: ${handle.kind})`)
-  const stop = async () => {
-    await service.stop()
-    await handle.close()
-    process.exit(0)
-  }
-  process.once('SIGTERM', () => void stop())
-  process.once('SIGINT', () => void stop())
 }
 
 /** True when `moduleUrl` is the script node was started with. */
