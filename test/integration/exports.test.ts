@@ -7,27 +7,13 @@ import { describe, it } from 'node:test'
 const require = createRequire(import.meta.url)
 
 const expected: Record<string, string[]> = {
-  '@tracehop/core': [
-    'CARRIER_LIMITS',
-    'ClientSpan',
-    'ClientTracing',
-    'ServerSpan',
-    'ServerTracing',
-    'activeSpan',
-    'createClientTracing',
-    'createServerTracing',
-    'redactUrl',
-    'responseResult',
-    'startActiveSpan',
-    'toCarrier',
-    'traceIds',
-    'watchResponse',
-    'withSpan',
-  ],
+  '@tracehop/core': ['activeSpan', 'startActiveSpan', 'traceIds', 'withSpan'],
+  '@tracehop/core/adapter': ['createClientTracing', 'createServerTracing', 'setContextStore'],
   '@tracehop/express': ['tracingErrorHandler', 'tracingMiddleware'],
   '@tracehop/fastify': ['tracingPlugin'],
   '@tracehop/axios': ['registerTracingInterceptor'],
   '@tracehop/fetch': ['tracedFetch'],
+  '@tracehop/otel': ['createOtelTracer'],
   '@tracehop/testing': [
     'RecordingSpan',
     'RecordingSpanContext',
@@ -67,8 +53,9 @@ describe('package exports', () => {
         assert.equal(viaRequire.default, viaRequire.tracingPlugin)
         assert.equal(viaImport.default, viaImport.tracingPlugin)
       }
-      assert.match(require.resolve(name), /dist\/index\.cjs$/)
-      assert.match(import.meta.resolve(name), /dist\/index\.js$/)
+      const entry = name.endsWith('/adapter') ? 'adapter' : 'index'
+      assert.match(require.resolve(name), new RegExp(`dist/${entry}\\.cjs$`))
+      assert.match(import.meta.resolve(name), new RegExp(`dist/${entry}\\.js$`))
     })
   }
 })

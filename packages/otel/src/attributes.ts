@@ -1,0 +1,171 @@
+// OpenTracing's semantic-convention tags, as OpenTelemetry's stable HTTP conventions name them.
+// Pure functions of the tags and the span kind: what the span does with them is span.ts's.
+import { SpanKind, type AttributeValue, type Attributes } from '@opentelemetry/api'
+
+/** What a span keeps of its OpenTracing tags to decide its status when it ends. */
+export interface Outcome {
+  /** `error: true` was tagged. */
+  failed: boolean
+  /** `http.status_code`, as a number. */
+  statusCode: number | undefined
+  /** `error.type`, as tagged. */
+  errorType: string | undefined
+  /** `error.message`, as tagged. */
+  errorMessage: string | undefined
+}
+
+/** The SpanKind an OpenTracing `span.kind` value names; anything else is INTERNAL. */
+export function kindOf(value: unknown): SpanKind {
+  if (typeof value !== 'string') return SpanKind.INTERNAL
+  switch (value.toLowerCase()) {
+    case 'server':
+      return SpanKind.SERVER
+    case 'client':
+      return SpanKind.CLIENT
+    case 'producer':
+      return SpanKind.PRODUCER
+    case 'consumer':
+      return SpanKind.CONSUMER
+    default:
+      return SpanKind.INTERNAL
+  }
+}
+
+/**
+ * Writes `tags` into `attributes` under OTel's names for a span of `kind`, and what decides the
+ * status into `outcome`. Tags with no OTel counterpart pass through unchanged; with `keep`, the
+ * OpenTracing names are written too (for dashboards still reading them).
+ */
+export function mapTags(
+  tags: Readonly<Record<string, unknown>>,
+  kind: SpanKind,
+  attributes: Attributes,
+  outcome: Outcome,
+  keep: boolean,
+): void {
+  const server = kind === SpanKind.SERVER
+  for (const key of Object.keys(tags)) {
+    const value = tags[key]
+    if (value === undefined || value === null) continue
+    switch (key) {
+      case 'span.kind':
+      case 'component':
+        // The kind is the span's kind, the component its instrumentation scope.
+        continue
+      case 'error':
+        if (value === true || value === 'true') outcome.failed = true
+        continue
+      case 'error.message':
+        outcome.errorMessage = text(value)
+        continue
+      case 'error.type':
+        outcome.errorType = text(value)
+        break
+      case 'http.method':
+        attributes['http.request.method'] = text(value)
+        break
+      case 'http.status_code': {
+        const status = Number(value)
+        if (Number.isInteger(status)) {
+          attributes['http.response.status_code'] = status
+          outcome.statusCode = status
+        }
+        break
+      }
+      case 'http.url':
+        if (server) serverUrl(text(value), attributes)
+        else attributes['url.full'] = text(value)
+        break
+      case 'peer.hostname':
+        attributes[server ? 'client.address' : 'server.address'] = text(value)
+        break
+      case 'peer.ipv4':
+      case 'peer.ipv6':
+        attributes['network.peer.address'] = text(value)
+        if (server) attributes['client.address'] ??= text(value)
+        break
+      case 'peer.port':
+        attributes[server ? 'network.peer.port' : 'server.port'] = Number(value)
+        break
+      case 'peer.service':
+        attributes['service.peer.name'] = text(value)
+        break
+      default: {
+        const attribute = attributeValue(value)
+        if (attribute !== undefined) attributes[key] = attribute
+        continue
+      }
+    }
+    if (keep) {
+      const attribute = attributeValue(value)
+      if (attribute !== undefined) attributes[key] = attribute
+    }
+  }
+}
+
+// A server's `http.url` is the request target, made absolute when the Host was known.
+function serverUrl(url: string, attributes: Attributes): void {
+  let rest = url
+  const schemeEnd = url.indexOf('://')
+  if (schemeEnd !== -1) {
+    attributes['url.scheme'] = url.slice(0, schemeEnd)
+    const pathStart = url.indexOf('/', schemeEnd + 3)
+    const authority = url.slice(schemeEnd + 3, pathStart === -1 ? url.length : pathStart)
+    hostAttributes(authority, attributes)
+    rest = pathStart === -1 ? '/' : url.slice(pathStart)
+  }
+  const queryAt = rest.indexOf('?')
+  attributes['url.path'] = queryAt === -1 ? rest : rest.slice(0, queryAt)
+  if (queryAt !== -1 && queryAt < rest.length - 1) attributes['url.query'] = rest.slice(queryAt + 1)
+}
+
+function hostAttributes(authority: string, attributes: Attributes): void {
+  const portAt = authority.lastIndexOf(':')
+  const bracketEnd = authority.lastIndexOf(']')
+  if (portAt > bracketEnd && portAt !== -1) {
+    attributes['server.address'] = authority.slice(0, portAt).replace(/^\[|\]$/g, '')
+    const port = Number(authority.slice(portAt + 1))
+    if (Number.isInteger(port)) attributes['server.port'] = port
+  } else if (authority !== '') {
+    attributes['server.address'] = authority.replace(/^\[|\]$/g, '')
+  }
+}
+
+// Tag values are primitives in practice; anything else is written as JSON rather than lost.
+function text(value: unknown): string {
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return String(value)
+  }
+  return JSON.stringify(value) ?? ''
+}
+
+const MAX_ATTRIBUTE_LENGTH = 1024
+
+/** `value` as an OTel attribute value: primitives and their arrays; anything else as JSON. */
+export function attributeValue(value: unknown): AttributeValue | undefined {
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return value
+    case 'bigint':
+      return text(value)
+    case 'object': {
+      if (value === null) return undefined
+      if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
+        return value
+      }
+      try {
+        const json = JSON.stringify(value)
+        return json.length <= MAX_ATTRIBUTE_LENGTH
+          ? json
+          : `${json.slice(0, MAX_ATTRIBUTE_LENGTH - 1)}…`
+      } catch {
+        return undefined
+      }
+    }
+    default:
+      return undefined
+  }
+}

@@ -1,0 +1,164 @@
+// An OpenTracing span and span context over an OTel span and span context.
+import {
+  createContextKey,
+  isSpanContextValid,
+  SpanStatusCode,
+  type Attributes,
+  type Baggage,
+  type HrTime,
+  type Span as OtelSpan,
+  type SpanContext as OtelSpanContext,
+  type SpanKind,
+} from '@opentelemetry/api'
+import { propagation } from '@opentelemetry/api'
+import { Span, SpanContext, type Tracer } from 'opentracing'
+import { attributeValue, mapTags, type Outcome } from './attributes.js'
+
+/** Where the active tracehop span sits in OTel's context, beside OTel's own active span. */
+export const ACTIVE_SPAN_KEY = createContextKey('tracehop active span')
+
+/** An OpenTracing span context: an OTel span context (maybe invalid: baggage only) and baggage. */
+export class BridgeSpanContext extends SpanContext {
+  constructor(
+    /** The OTel span context; invalid for a carrier that held baggage only. */
+    readonly otel: OtelSpanContext,
+    /** The span's OpenTracing baggage, as OTel Baggage. */
+    public baggage: Baggage | undefined,
+  ) {
+    super()
+  }
+
+  override toTraceId(): string {
+    // A baggage-only context has no trace of its own: '' lets it parent a new trace.
+    return isSpanContextValid(this.otel) ? this.otel.traceId : ''
+  }
+
+  override toSpanId(): string {
+    return isSpanContextValid(this.otel) ? this.otel.spanId : ''
+  }
+}
+
+/** Options a BridgeSpan is made with. */
+export interface BridgeSpanSettings {
+  readonly tracer: Tracer
+  readonly kind: SpanKind
+  /** Write OpenTracing tag names beside OTel's. */
+  readonly keepOpenTracingTags: boolean
+  /** A span tracehop did not start (an OTel instrumentation's): never ended through tracehop. */
+  readonly foreign: boolean
+}
+
+/** An OpenTracing span over an OTel span. */
+export class BridgeSpan extends Span {
+  /** The span context, typed. */
+  readonly spanContext: BridgeSpanContext
+  private readonly outcome: Outcome
+  private ended = false
+
+  constructor(
+    /** The OTel span. */
+    readonly otel: OtelSpan,
+    baggage: Baggage | undefined,
+    outcome: Outcome,
+    private readonly settings: BridgeSpanSettings,
+  ) {
+    super()
+    this.spanContext = new BridgeSpanContext(otel.spanContext(), baggage)
+    this.outcome = outcome
+  }
+
+  protected override _context(): BridgeSpanContext {
+    return this.spanContext
+  }
+
+  protected override _tracer(): Tracer {
+    return this.settings.tracer
+  }
+
+  protected override _setOperationName(name: string): void {
+    this.otel.updateName(name)
+  }
+
+  protected override _setBaggageItem(key: string, value: string): void {
+    const context = this.spanContext
+    context.baggage = (context.baggage ?? propagation.createBaggage()).setEntry(key, { value })
+  }
+
+  protected override _getBaggageItem(key: string): string | undefined {
+    return this.spanContext.baggage?.getEntry(key)?.value
+  }
+
+  protected override _addTags(tags: Record<string, unknown>): void {
+    if (!this.otel.isRecording()) return
+    const attributes: Attributes = {}
+    mapTags(tags, this.settings.kind, attributes, this.outcome, this.settings.keepOpenTracingTags)
+    this.otel.setAttributes(attributes)
+  }
+
+  protected override _log(fields: Record<string, unknown>, timestamp?: number): void {
+    if (!this.otel.isRecording()) return
+    const time = timestamp === undefined ? undefined : hrTime(timestamp)
+    const event = fields.event
+    const error = fields['error.object']
+    if (event === 'error' && error instanceof Error) {
+      this.otel.recordException(error, time)
+      // A low-cardinality code (`ECONNREFUSED`) says more than the class name, as OTel's own do.
+      const code = (error as { code?: unknown }).code
+      if (typeof code === 'string' && code !== '') this.outcome.errorType = code
+      else this.outcome.errorType ??= error.name
+      this.outcome.errorMessage ??= error.message
+      return
+    }
+    if (event === 'error') {
+      // A failure by status alone is the status code's to tell, not an exception's.
+      if (fields['error.kind'] === 'HTTPStatus') return
+      this.otel.addEvent('exception', exceptionAttributes(fields), time)
+      return
+    }
+    const attributes: Attributes = {}
+    for (const key of Object.keys(fields)) {
+      if (key === 'event') continue
+      const value = attributeValue(fields[key])
+      if (value !== undefined) attributes[key] = value
+    }
+    this.otel.addEvent(typeof event === 'string' ? event : 'log', attributes, time)
+  }
+
+  protected override _finish(finishTime?: number): void {
+    if (this.ended || this.settings.foreign) return
+    this.ended = true
+    const outcome = this.outcome
+    if (outcome.failed && this.otel.isRecording()) {
+      // ERROR only: UNSET is the default, and OK would be final, overriding later instrumentation.
+      const errorType =
+        outcome.errorType ??
+        (outcome.statusCode === undefined ? '_OTHER' : String(outcome.statusCode))
+      this.otel.setAttribute('error.type', errorType)
+      const message = outcome.errorMessage
+      this.otel.setStatus(
+        message === undefined || message === ''
+          ? { code: SpanStatusCode.ERROR }
+          : { code: SpanStatusCode.ERROR, message },
+      )
+    }
+    this.otel.end(finishTime === undefined ? undefined : hrTime(finishTime))
+  }
+}
+
+function exceptionAttributes(fields: Record<string, unknown>): Attributes {
+  const attributes: Attributes = {}
+  const kind = fields['error.kind']
+  if (typeof kind === 'string') attributes['exception.type'] = kind
+  const message = fields.message
+  if (typeof message === 'string') attributes['exception.message'] = message
+  const stack = fields.stack
+  if (typeof stack === 'string') attributes['exception.stacktrace'] = stack
+  return attributes
+}
+
+/** OpenTracing's epoch milliseconds (fractions included) as an OTel HrTime, to the microsecond. */
+export function hrTime(milliseconds: number): HrTime {
+  const seconds = Math.floor(milliseconds / 1000)
+  const nanoseconds = Math.round((milliseconds - seconds * 1000) * 1000) * 1000
+  return nanoseconds >= 1e9 ? [seconds + 1, nanoseconds - 1e9] : [seconds, nanoseconds]
+}

@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict'
+import { beforeEach, describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { context, propagation, trace } from '@opentelemetry/api'
+import { ParentBasedSampler, AlwaysOffSampler } from '@opentelemetry/sdk-trace-base'
+import { activeSpan, startActiveSpan, withSpan } from '@tracehop/core'
+import { createClientTracing, createServerTracing } from '@tracehop/core/adapter'
+import { FORMAT_HTTP_HEADERS } from 'opentracing'
+import { createOtelTracer } from '../src/index.js'
+import { BridgeSpan } from '../src/span.js'
+import { sdk } from '../../../test/support/otel-sdk.js'
+
+const tracer = createOtelTracer()
+const server = createServerTracing('test', { tracer })
+const client = createClientTracing('test', { tracer })
+const otelTracer = trace.getTracer('app')
+const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'
+
+function otelOf(span: unknown) {
+  assert.ok(span instanceof BridgeSpan)
+  return span.otel
+}
+
+// A request with `headers` that makes one outbound call; returns the headers that call sent.
+function serveAndCallOut(headers: Record<string, string>): Record<string, string> {
+  const handle = server.start({ method: 'GET', url: '/', headers })
+  const carrier: Record<string, string> = {}
+  handle?.run(() => {
+    const call = client.start({ method: 'GET', url: 'http://next.test/' })
+    Object.assign(carrier, call?.headers)
+    call?.finish({ statusCode: 200 })
+  })
+  handle?.finish({ statusCode: 200 })
+  return carrier
+}
+
+describe('one context with OTel', () => {
+  beforeEach(() => sdk.reset())
+
+  it("should make tracehop's active span OTel's, across await and timers", async () => {
+    const handle = server.start({ method: 'GET', url: '/', headers: {} })
+    assert.ok(handle)
+    await handle.run(async () => {
+      assert.equal(trace.getActiveSpan(), otelOf(handle.span))
+      await sleep(1)
+      await new Promise<void>((resolve) =>
+        setTimeout(() => {
+          otelTracer.startActiveSpan('db.query', (span) => {
+            assert.equal(activeSpan() instanceof BridgeSpan, true)
+            span.end()
+          })
+          resolve()
+        }, 1),
+      )
+      assert.equal(activeSpan(), handle.span)
+    })
+    handle.finish({ statusCode: 200 })
+    const [query, request] = sdk.spans()
+    assert.equal(query?.name, 'db.query')
+    assert.equal(query?.parentSpanContext?.spanId, otelOf(handle.span).spanContext().spanId)
+    assert.equal(query?.spanContext().traceId, request?.spanContext().traceId)
+  })
+
+  it("should make tracehop's spans children of the active OTel span", async () => {
+    await otelTracer.startActiveSpan('job', async (job) => {
+      await startActiveSpan('step', async () => {
+        await sleep(1)
+        const call = client.start({ method: 'GET', url: 'http://a.test/' })
+        call?.finish({ statusCode: 200 })
+      })
+      job.end()
+    })
+    const [call, step, job] = sdk.spans()
+    assert.equal(step?.parentSpanContext?.spanId, job?.spanContext().spanId)
+    assert.equal(call?.parentSpanContext?.spanId, step?.spanContext().spanId)
+    assert.equal(activeSpan(), undefined)
+  })
+
+  it('should give an OTel span started inside a tracehop span back as the active span', () => {
+    const outer = tracer.startSpan('outer')
+    withSpan(outer, () => {
+      otelTracer.startActiveSpan('inner', (inner) => {
+        const active = activeSpan()
+        assert.ok(active instanceof BridgeSpan)
+        assert.equal(active.otel, inner)
+        assert.equal(activeSpan(), active, 'the same wrapper each time')
+        active.finish() // not tracehop's to end
+        inner.end()
+      })
+      assert.equal(activeSpan(), outer)
+    })
+    outer.finish()
+    assert.deepEqual(
+      sdk.spans().map((span) => span.name),
+      ['inner', 'outer'],
+    )
+  })
+})
+
+describe('propagation through the OTel propagator', () => {
+  beforeEach(() => sdk.reset())
+
+  it('should continue an incoming trace and send one traceparent, tracestate kept', () => {
+    const headers = { traceparent: TRACEPARENT, tracestate: 'vendor=abc' }
+    const carrier = serveAndCallOut(headers)
+    const [call, request] = sdk.spans()
+    assert.equal(request?.parentSpanContext?.spanId, 'b7ad6b7169203331')
+    assert.equal(request?.spanContext().traceId, '0af7651916cd43dd8448eb211c80319c')
+    assert.equal(
+      carrier.traceparent,
+      `00-0af7651916cd43dd8448eb211c80319c-${call?.spanContext().spanId}-01`,
+    )
+    assert.equal(carrier.tracestate, 'vendor=abc')
+  })
+
+  it('should keep baggage readable and writable on both sides, and send it on', () => {
+    const headers = { traceparent: TRACEPARENT, baggage: 'tenant=acme' }
+    const handle = server.start({ method: 'GET', url: '/', headers })
+    assert.ok(handle)
+    assert.equal(handle.span.getBaggageItem('tenant'), 'acme')
+    const carrier: Record<string, string> = {}
+    handle.run(() => {
+      assert.equal(propagation.getActiveBaggage()?.getEntry('tenant')?.value, 'acme')
+      const added = propagation.getActiveBaggage()?.setEntry('region', { value: 'eu' })
+      context.with(
+        propagation.setBaggage(context.active(), added ?? propagation.createBaggage()),
+        () => {
+          const call = client.start({ method: 'GET', url: 'http://next.test/' })
+          call?.span.setBaggageItem('hop', '2')
+          Object.assign(carrier, call?.headers)
+          call?.finish({ statusCode: 200 })
+        },
+      )
+    })
+    handle.finish({ statusCode: 200 })
+    const sent = new Set(carrier.baggage?.split(','))
+    assert.deepEqual(sent, new Set(['tenant=acme', 'region=eu']))
+  })
+
+  it('should not lose a carrier that holds baggage only', () => {
+    const context = tracer.extract(FORMAT_HTTP_HEADERS, { baggage: 'tenant=acme' })
+    assert.ok(context)
+    const span = tracer.startSpan('root', { childOf: context })
+    assert.equal(span.getBaggageItem('tenant'), 'acme')
+    const carrier: Record<string, string> = {}
+    tracer.inject(span.context(), FORMAT_HTTP_HEADERS, carrier)
+    span.finish()
+    assert.equal(carrier.baggage, 'tenant=acme')
+    assert.match(carrier.traceparent ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/)
+    assert.equal(sdk.spans()[0]?.parentSpanContext, undefined)
+  })
+
+  it('should keep the sampled flag of an unsampled trace downstream', () => {
+    sdk.sampler = new ParentBasedSampler({ root: new AlwaysOffSampler() })
+    const unsampled = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00'
+    const carrier = serveAndCallOut({ traceparent: unsampled })
+    assert.equal(sdk.spans().length, 0)
+    assert.match(carrier.traceparent ?? '', /^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-00$/)
+  })
+})

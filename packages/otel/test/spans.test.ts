@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict'
+import { beforeEach, describe, it } from 'node:test'
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api'
+import { createClientTracing, createServerTracing } from '@tracehop/core/adapter'
+import { followsFrom, type Span } from 'opentracing'
+import { createOtelTracer } from '../src/index.js'
+import { sdk } from '../../../test/support/otel-sdk.js'
+
+const tracer = createOtelTracer()
+const server = createServerTracing('express', { tracer })
+const client = createClientTracing('axios', { tracer })
+
+const request = {
+  method: 'GET',
+  url: '/users/7?q=1',
+  headers: {},
+  host: 'api.test:8080',
+  protocol: 'https',
+  remoteAddress: '::ffff:10.1.2.3',
+  remotePort: 51000,
+}
+
+function only() {
+  const spans = sdk.spans()
+  assert.equal(spans.length, 1, `spans: ${spans.map((span) => span.name).join(', ')}`)
+  return spans[0] as (typeof spans)[number]
+}
+
+describe('spans on the OTel SDK', () => {
+  beforeEach(() => sdk.reset())
+
+  it('should start a server span of kind SERVER with the stable HTTP attributes at start', () => {
+    server.start(request)?.finish({ statusCode: 200, route: '/users/:id' })
+    const [seen] = sdk.seen
+    assert.equal(seen?.kind, SpanKind.SERVER)
+    const startAttributes = {
+      'http.request.method': 'GET',
+      'url.scheme': 'https',
+      'url.path': '/users/7',
+      'url.query': 'q=1',
+      'server.address': 'api.test',
+      'server.port': 8080,
+      'network.peer.address': '10.1.2.3',
+      'client.address': '10.1.2.3',
+      'network.peer.port': 51000,
+    }
+    assert.deepEqual(seen.attributes, startAttributes)
+    const span = only()
+    assert.equal(span.kind, SpanKind.SERVER)
+    assert.equal(span.name, 'GET /users/:id')
+    assert.equal(span.instrumentationScope.name, '@tracehop/express')
+    assert.deepEqual(span.attributes, {
+      ...startAttributes,
+      'http.response.status_code': 200,
+      'http.route': '/users/:id',
+    })
+    assert.equal(span.status.code, SpanStatusCode.UNSET)
+  })
+
+  it('should start a client span of kind CLIENT with url.full and the server address', () => {
+    client.start({ method: 'POST', url: 'https://pay.test/charge' })?.finish({ statusCode: 201 })
+    const span = only()
+    assert.equal(span.kind, SpanKind.CLIENT)
+    assert.equal(span.name, 'POST pay.test:443')
+    assert.deepEqual(span.attributes, {
+      'http.request.method': 'POST',
+      'url.full': 'https://pay.test/charge',
+      'server.address': 'pay.test',
+      'server.port': 443,
+      'http.response.status_code': 201,
+    })
+    assert.deepEqual(sdk.seen[0]?.attributes['url.full'], 'https://pay.test/charge')
+  })
+
+  it('should keep the OpenTracing names beside when asked, and never span.kind', () => {
+    const keeping = createServerTracing('express', {
+      tracer: createOtelTracer({ keepOpenTracingTags: true }),
+    })
+    keeping.start(request)?.finish({ statusCode: 200 })
+    const { attributes } = only()
+    assert.equal(attributes['http.method'], 'GET')
+    assert.equal(attributes['http.request.method'], 'GET')
+    assert.equal(attributes['http.status_code'], 200)
+    assert.equal(attributes['http.response.status_code'], 200)
+    assert.equal(attributes['span.kind'], undefined)
+  })
+
+  describe('status', () => {
+    it('should be ERROR for a server 5xx, with the status as error.type', () => {
+      server.start(request)?.finish({ statusCode: 503 })
+      const span = only()
+      assert.equal(span.status.code, SpanStatusCode.ERROR)
+      assert.equal(span.attributes['error.type'], '503')
+      assert.equal(span.events.length, 0)
+    })
+
+    it('should stay UNSET for a server 4xx but be ERROR for a client 4xx', () => {
+      server.start(request)?.finish({ statusCode: 404 })
+      client.start({ method: 'GET', url: 'http://a.test/x' })?.finish({ statusCode: 404 })
+      const [serverSpan, clientSpan] = sdk.spans()
+      assert.equal(serverSpan?.status.code, SpanStatusCode.UNSET)
+      assert.equal(serverSpan?.attributes['error.type'], undefined)
+      assert.equal(clientSpan?.status.code, SpanStatusCode.ERROR)
+      assert.equal(clientSpan?.attributes['error.type'], '404')
+    })
+
+    it('should record a thrown error as one exception event and ERROR with its message', () => {
+      const handle = server.start(request)
+      handle?.recordError(new TypeError('bad input'))
+      handle?.finish({ statusCode: 500 })
+      const span = only()
+      assert.equal(span.status.code, SpanStatusCode.ERROR)
+      assert.equal(span.status.message, 'bad input')
+      assert.equal(span.attributes['error.type'], 'TypeError')
+      assert.equal(span.attributes['error.message'], undefined)
+      assert.equal(span.events.length, 1)
+      const event = span.events[0]
+      assert.equal(event?.name, 'exception')
+      assert.equal(event?.attributes?.['exception.type'], 'TypeError')
+      assert.equal(event?.attributes?.['exception.message'], 'bad input')
+      assert.match(String(event?.attributes?.['exception.stacktrace']), /TypeError: bad input/)
+    })
+
+    it("should leave a caller's abort UNSET and a transport failure ERROR", () => {
+      const abort = new DOMException('aborted', 'AbortError')
+      client
+        .start({ method: 'GET', url: 'http://a.test/' })
+        ?.finish({ error: abort, aborted: true })
+      const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })
+      client.start({ method: 'GET', url: 'http://b.test/' })?.finish({ error: refused })
+      const [aborted, failed] = sdk.spans()
+      assert.equal(aborted?.status.code, SpanStatusCode.UNSET)
+      assert.equal(aborted?.attributes['error.type'], undefined)
+      assert.equal(aborted?.events.length, 0)
+      assert.equal(failed?.status.code, SpanStatusCode.ERROR)
+      assert.equal(failed?.attributes['error.type'], 'ECONNREFUSED')
+      assert.equal(failed?.events.length, 1)
+    })
+
+    it('should never set OK, whatever the error tag says', () => {
+      const span = tracer.startSpan('job', { tags: { error: false } })
+      span.setTag('error', false)
+      span.finish()
+      assert.equal(only().status.code, SpanStatusCode.UNSET)
+    })
+
+    it('should count an error tag given at start', () => {
+      tracer.startSpan('job', { tags: { error: true } }).finish()
+      const span = only()
+      assert.equal(span.status.code, SpanStatusCode.ERROR)
+      assert.equal(span.attributes['error.type'], '_OTHER')
+    })
+  })
+
+  it('should make the first childOf the parent and other references links', () => {
+    const parent = tracer.startSpan('parent')
+    const other = tracer.startSpan('other')
+    const child = tracer.startSpan('child', {
+      references: [followsFrom(other.context()), followsFrom(parent.context())],
+      childOf: parent,
+    })
+    for (const span of [child, other, parent]) span.finish()
+    const [childSpan, otherSpan, parentSpan] = sdk.spans()
+    assert.equal(childSpan?.parentSpanContext?.spanId, parentSpan?.spanContext().spanId)
+    assert.equal(childSpan?.spanContext().traceId, parentSpan?.spanContext().traceId)
+    assert.deepEqual(
+      childSpan?.links.map((link) => link.context.spanId),
+      [otherSpan?.spanContext().spanId, parentSpan?.spanContext().spanId],
+    )
+  })
+
+  it('should keep timestamps to the microsecond, and export a span finished twice once', () => {
+    const start = 1_700_000_000_123.456
+    const span: Span = tracer.startSpan('timed', { startTime: start })
+    span.finish(start + 2.5)
+    span.finish(start + 9)
+    const exported = only()
+    assert.deepEqual(exported.startTime, [1_700_000_000, 123_456_000])
+    assert.deepEqual(exported.endTime, [1_700_000_000, 125_956_000])
+  })
+
+  it('should turn logs into events, stringifying what an attribute cannot hold', () => {
+    const span = tracer.startSpan('logged')
+    span.log({ event: 'cache.miss', key: 'user:7', detail: { shard: 2 } })
+    span.log({ note: 'no event name' })
+    span.finish()
+    const [first, second] = only().events
+    assert.equal(first?.name, 'cache.miss')
+    assert.deepEqual(first?.attributes, { key: 'user:7', detail: '{"shard":2}' })
+    assert.equal(second?.name, 'log')
+  })
+})
