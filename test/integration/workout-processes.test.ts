@@ -6,7 +6,7 @@ import { once } from 'node:events'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { bodiesAt, startCollector, waitFor } from '../support/net.js'
-import { attribute, decodeOtlp, type ReceivedSpan } from '../support/otlp.js'
+import { decodeOtlp, type ReceivedSpan } from '../support/otlp.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -85,12 +85,12 @@ describe('the workout services as separate processes', () => {
     for (const segment of segments) {
       const client = parentOf(segment)
       assert.equal(client?.service, 'run-controller')
-      assert.equal(attribute(client, 'component'), 'fetch')
+      assert.equal(client?.scope, '@tracehop/fetch')
       assert.equal(parentOf(client), runs)
     }
     const [stored] = find('storage', 'PUT /workouts/:id')
     const putClient = parentOf(stored!)
-    assert.equal(attribute(putClient!, 'component'), 'axios')
-    assert.equal(parentOf(putClient!), entry)
+    assert.equal(putClient?.scope, '@tracehop/axios')
+    assert.equal(parentOf(putClient), entry)
   })
 })

@@ -19,14 +19,18 @@ export interface OtlpSpan {
   spanId: string
   parentSpanId?: string
   name: string
+  /** OTLP's SpanKind: 1 internal, 2 server, 3 client, 4 producer, 5 consumer. */
+  kind?: number
   attributes?: OtlpAttributes
   events?: Array<{ name: string; attributes?: OtlpAttributes }>
-  status?: { code?: number }
+  status?: { code?: number; message?: string }
 }
 
 /** An OTLP span with the `service.name` of its resource. */
 export interface ReceivedSpan extends OtlpSpan {
   service: string
+  /** The instrumentation scope's name (`@tracehop/express`, …). */
+  scope: string
 }
 
 /** The spans of one OTLP/JSON export request body. */
@@ -34,14 +38,14 @@ export function decodeOtlp(body: string): ReceivedSpan[] {
   const payload = JSON.parse(body) as {
     resourceSpans?: Array<{
       resource?: { attributes?: OtlpAttributes }
-      scopeSpans?: Array<{ spans?: OtlpSpan[] }>
+      scopeSpans?: Array<{ scope?: { name?: string }; spans?: OtlpSpan[] }>
     }>
   }
   return (payload.resourceSpans ?? []).flatMap((resourceSpans) => {
     const name = attributesOf(resourceSpans.resource?.attributes)['service.name']
     const service = typeof name === 'string' ? name : '?'
     return (resourceSpans.scopeSpans ?? []).flatMap((scope) =>
-      (scope.spans ?? []).map((span) => ({ ...span, service })),
+      (scope.spans ?? []).map((span) => ({ ...span, service, scope: scope.scope?.name ?? '' })),
     )
   })
 }

@@ -120,11 +120,35 @@ describe('examples/tracers: one module per vendor, configured from the environme
     }
   })
 
-  it('otel and recording keep spans in memory; an unknown TRACER is a clear error', async () => {
-    const otel = tracerFromEnv('svc', { TRACER: 'otel' })
-    assert.equal(otel.kind, 'otel')
-    await otel.close()
+  it('zipkin: OTEL_EXPORTER_ZIPKIN_ENDPOINT (Zipkin v2 JSON)', async () => {
+    const collector = await startCollector()
+    try {
+      const url = `${collector.url}/api/v2/spans`
+      await recordOne({ TRACER: 'zipkin', OTEL_EXPORTER_ZIPKIN_ENDPOINT: url })
+      const spans = bodiesAt(collector.requests, '/api/v2/spans').flatMap(
+        (body) =>
+          JSON.parse(body) as Array<{
+            name: string
+            kind?: string
+            localEndpoint?: { serviceName?: string }
+          }>,
+      )
+      assert.deepEqual(
+        spans.map((span) => [span.localEndpoint?.serviceName, span.name, span.kind]),
+        [['example-service', 'GET /from-env', 'SERVER']],
+      )
+    } finally {
+      await collector.close()
+    }
+  })
+
+  it('otel, otelshim and recording keep spans in memory; an unknown TRACER is a clear error', async () => {
+    for (const kind of ['otel', 'otelshim']) {
+      const handle = tracerFromEnv('svc', { TRACER: kind })
+      assert.equal(handle.kind, kind)
+      await handle.close()
+    }
     assert.ok(tracerFromEnv('svc', { TRACER: 'recording' }).tracer instanceof RecordingTracer)
-    assert.throws(() => tracerFromEnv('svc', { TRACER: 'zipkin' }), /TRACER=zipkin is not one of/)
+    assert.throws(() => tracerFromEnv('svc', { TRACER: 'nope' }), /TRACER=nope is not one of/)
   })
 })

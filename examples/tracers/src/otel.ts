@@ -1,12 +1,22 @@
-// The OpenTelemetry SDK behind the OpenTracing API, through @opentelemetry/shim-opentracing:
-// W3C `traceparent` and `baggage` on the wire, spans sent where the exporter says.
-import { diag } from '@opentelemetry/api'
+// The OpenTelemetry SDK behind the OpenTracing API: through @tracehop/otel (the default), or
+// through @opentelemetry/shim-opentracing (for comparison). W3C `traceparent` and `baggage` on
+// the wire, spans sent where the exporter says.
+import {
+  context,
+  createContextKey,
+  diag,
+  propagation,
+  ROOT_CONTEXT,
+  type TextMapPropagator,
+} from '@opentelemetry/api'
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import {
   CompositePropagator,
   W3CBaggagePropagator,
   W3CTraceContextPropagator,
 } from '@opentelemetry/core'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
+import { ZipkinExporter } from '@opentelemetry/exporter-zipkin'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import {
   BasicTracerProvider,
@@ -18,39 +28,81 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base'
 import { TracerShim } from '@opentelemetry/shim-opentracing'
+import { createOtelTracer } from '@tracehop/otel'
 import type { TracerHandle } from './handle.js'
 import { reportOtelLosses } from './loss-report.js'
 
-/** An OpenTracing tracer over the OTel SDK for `serviceName`, its spans handed to `processor`. */
+/** How the OpenTracing API reaches the OTel SDK. */
+export type OtelBridge = 'bridge' | 'shim'
+
+/**
+ * An OpenTracing tracer over the OTel SDK for `serviceName`, its spans handed to `processor`:
+ * through @tracehop/otel (default), or the OpenTracing shim.
+ */
 export function otelTracer(
   serviceName: string,
   processor: SpanProcessor,
   kind = 'otel',
+  via: OtelBridge = 'bridge',
 ): TracerHandle {
+  // One provider per service, so that services sharing a process keep their own service.name.
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': serviceName }),
     spanProcessors: [processor],
   })
+  const close = () => provider.shutdown()
+  if (via === 'bridge') {
+    registerOtelContext()
+    return { tracer: createOtelTracer({ tracerProvider: provider }), kind, close }
+  }
   // Without explicit propagators the shim uses the global OTel propagator, a silent no-op unless
   // an SDK registered one: name them, so context always travels.
-  const propagator = new CompositePropagator({
-    propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-  })
+  const propagator = w3cPropagator()
   const tracer = new TracerShim(provider.getTracer('tracehop'), {
     textMapPropagator: propagator,
     httpHeadersPropagator: propagator,
   })
-  return { tracer, kind, close: () => provider.shutdown() }
+  return { tracer, kind, close }
+}
+
+function w3cPropagator(): TextMapPropagator {
+  return new CompositePropagator({
+    propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+  })
+}
+
+let registered = false
+
+/**
+ * What an OTel SDK set-up registers (NodeTracerProvider.register() does the same): the
+ * AsyncLocalStorage context manager, which @tracehop/otel shares with OTel's instrumentations,
+ * and the W3C propagators. Once per process; a context manager or propagator the application
+ * registered first is kept.
+ */
+export function registerOtelContext(): void {
+  if (registered) return
+  registered = true
+  const probe = createContextKey('context manager probe')
+  const hasManager = context.with(ROOT_CONTEXT.setValue(probe, true), () =>
+    context.active().getValue(probe),
+  )
+  if (hasManager !== true) {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
+  }
+  if (propagation.fields().length === 0) propagation.setGlobalPropagator(w3cPropagator())
 }
 
 /** The OTel SDK keeping spans in memory (read them from `exporter.getFinishedSpans()`). */
 export function inMemoryOtelTracer(
   serviceName: string,
   exporter = new InMemorySpanExporter(),
+  via: OtelBridge = 'bridge',
 ): TracerHandle & { exporter: InMemorySpanExporter } {
   // Simple, not batched: the demo and the tests read a span as soon as its request ends, and an
   // in-memory export can neither fail nor pile up requests.
-  return { ...otelTracer(serviceName, new SimpleSpanProcessor(exporter)), exporter }
+  const processor = new SimpleSpanProcessor(exporter)
+  const kind = via === 'bridge' ? 'otel' : 'otelshim'
+  return { ...otelTracer(serviceName, processor, kind, via), exporter }
 }
 
 /** The OTEL_BSP_* variable for each BatchSpanProcessor setting, and this module's default. */
@@ -106,4 +158,18 @@ export function otlpTracer(
   const base = env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318'
   const url = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? `${base.replace(/\/+$/, '')}/v1/traces`
   return otelTracer(serviceName, batchProcessor(new OTLPTraceExporter({ url }), env), 'otlp')
+}
+
+/**
+ * The OTel SDK exporting Zipkin v2 JSON to `OTEL_EXPORTER_ZIPKIN_ENDPOINT` (default
+ * `http://localhost:9411/api/v2/spans`), in batches: for Zipkin, and for backends that take
+ * Zipkin's format (Wavefront's proxy, SkyWalking's receiver, …).
+ */
+export function zipkinTracer(
+  serviceName: string,
+  env: NodeJS.ProcessEnv = process.env,
+): TracerHandle {
+  const url = env.OTEL_EXPORTER_ZIPKIN_ENDPOINT ?? 'http://localhost:9411/api/v2/spans'
+  const exporter = new ZipkinExporter({ url, serviceName })
+  return otelTracer(serviceName, batchProcessor(exporter, env), 'zipkin')
 }

@@ -1,5 +1,6 @@
 // Turns collected spans into what a person reading a slow trace wants: a waterfall per trace,
 // the slowest hop, what it waited on, and the critical path.
+import { SpanKind } from '@opentelemetry/api'
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
 import {
   criticalPath,
@@ -14,6 +15,14 @@ import {
 /** A span of any tracer, reduced to what the analysis reads (times in ms). */
 export type DemoSpan = TraceSpan & { service: string }
 
+const KIND_NAMES: Record<SpanKind, string> = {
+  [SpanKind.INTERNAL]: 'internal',
+  [SpanKind.SERVER]: 'server',
+  [SpanKind.CLIENT]: 'client',
+  [SpanKind.PRODUCER]: 'producer',
+  [SpanKind.CONSUMER]: 'consumer',
+}
+
 /** Spans the OpenTelemetry SDK collected, as DemoSpans. */
 export function fromOtel(spans: readonly ReadableSpan[]): DemoSpan[] {
   const ms = ([seconds, nanos]: readonly [number, number]) => seconds * 1000 + nanos / 1e6
@@ -24,7 +33,8 @@ export function fromOtel(spans: readonly ReadableSpan[]): DemoSpan[] {
     operationName: span.name,
     startTime: ms(span.startTime),
     finishTime: ms(span.endTime),
-    tags: { ...span.attributes },
+    // OTel keeps the kind apart from the attributes; the analysis reads OpenTracing's tag.
+    tags: { ...span.attributes, 'span.kind': KIND_NAMES[span.kind] },
     service: String(span.resource.attributes['service.name'] ?? '?'),
   }))
 }

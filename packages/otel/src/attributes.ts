@@ -49,8 +49,8 @@ export function mapTags(
     if (value === undefined || value === null) continue
     switch (key) {
       case 'span.kind':
-      case 'component':
-        // The kind is the span's kind, the component its instrumentation scope.
+        // The span's kind, given at its start; as an attribute it would contradict nothing
+        // but confuse queries that group by kind.
         continue
       case 'error':
         if (value === true || value === 'true') outcome.failed = true

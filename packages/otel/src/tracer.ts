@@ -13,6 +13,7 @@ import {
   type Span as OtelSpan,
   type TextMapGetter,
   type Tracer as OtelTracer,
+  type TracerProvider,
 } from '@opentelemetry/api'
 import {
   FORMAT_HTTP_HEADERS,
@@ -30,6 +31,8 @@ import { ACTIVE_SPAN_KEY, BridgeSpan, BridgeSpanContext, hrTime } from './span.j
 export interface OtelTracerOptions {
   /** Also write the OpenTracing tag names (`http.method`, …) beside OTel's; default: false. */
   keepOpenTracingTags?: boolean
+  /** Where spans go; default: OTel's global TracerProvider (registered before or after). */
+  tracerProvider?: TracerProvider
 }
 
 const INSTRUMENTATION_SCOPE = '@tracehop'
@@ -38,10 +41,13 @@ const INSTRUMENTATION_SCOPE = '@tracehop'
 export class OpenTracingOnOtel extends Tracer {
   private readonly scopes = new Map<string, OtelTracer>()
   private readonly keepOpenTracingTags: boolean
+  private readonly provider: TracerProvider
 
   constructor(options: OtelTracerOptions = {}) {
     super()
     this.keepOpenTracingTags = options.keepOpenTracingTags === true
+    // The global provider's tracers follow whatever provider is registered, even later.
+    this.provider = options.tracerProvider ?? trace
   }
 
   protected override _startSpan(name: string, fields: SpanOptions): BridgeSpan {
@@ -107,7 +113,7 @@ export class OpenTracingOnOtel extends Tracer {
         : `${INSTRUMENTATION_SCOPE}/otel`
     let tracer = this.scopes.get(name)
     if (tracer === undefined) {
-      tracer = trace.getTracer(name)
+      tracer = this.provider.getTracer(name)
       this.scopes.set(name, tracer)
     }
     return tracer

@@ -34,6 +34,7 @@ describe('spans on the OTel SDK', () => {
     const [seen] = sdk.seen
     assert.equal(seen?.kind, SpanKind.SERVER)
     const startAttributes = {
+      component: 'express',
       'http.request.method': 'GET',
       'url.scheme': 'https',
       'url.path': '/users/7',
@@ -63,6 +64,7 @@ describe('spans on the OTel SDK', () => {
     assert.equal(span.kind, SpanKind.CLIENT)
     assert.equal(span.name, 'POST pay.test:443')
     assert.deepEqual(span.attributes, {
+      component: 'axios',
       'http.request.method': 'POST',
       'url.full': 'https://pay.test/charge',
       'server.address': 'pay.test',

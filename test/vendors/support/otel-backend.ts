@@ -1,5 +1,7 @@
-// What the OpenTelemetry SDK exported (in memory or as OTLP JSON), as VendorSpans.
-import { SpanStatusCode } from '@opentelemetry/api'
+// What the OpenTelemetry SDK exported (in memory, as OTLP JSON or as Zipkin v2 JSON), as
+// VendorSpans. Spans of the OpenTracing shim keep OpenTracing's tags; spans of @tracehop/otel
+// carry OTel's kinds and stable HTTP attributes, read back into the tags the scenario checks.
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api'
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
 import { attributesOf, type ReceivedSpan } from '../../support/otlp.js'
 import type { VendorSpan } from './expectations.js'
@@ -31,5 +33,75 @@ export function fromOtlp(span: ReceivedSpan): VendorSpan {
     service: span.service,
     tags: { ...attributesOf(span.attributes), error: span.status?.code === ERROR_STATUS },
     errorMessage: attributesOf(exception?.attributes)['exception.message'] as string | undefined,
+  }
+}
+
+const KIND_NAMES: Record<number, string> = {
+  [SpanKind.SERVER]: 'server',
+  [SpanKind.CLIENT]: 'client',
+  [SpanKind.PRODUCER]: 'producer',
+  [SpanKind.CONSUMER]: 'consumer',
+}
+
+// OTLP numbers kinds from 1 (internal); the API from 0.
+const OTLP_KIND_OFFSET = 1
+
+/** The OpenTracing tags a span of @tracehop/otel stands for: its kind, status and OTel names. */
+function openTracingTags(
+  kind: string | undefined,
+  attributes: Record<string, unknown>,
+  failed: boolean,
+): Record<string, unknown> {
+  const status = attributes['http.response.status_code']
+  return {
+    ...attributes,
+    'span.kind': kind,
+    'http.status_code': status === undefined ? undefined : Number(status),
+    'http.url': attributes['url.full'] ?? attributes['url.path'],
+    'http.aborted': attributes['http.aborted'] === true || attributes['http.aborted'] === 'true',
+    error: failed,
+  }
+}
+
+/** A span of @tracehop/otel the SDK kept in memory. */
+export function fromBridgeReadable(span: ReadableSpan): VendorSpan {
+  const failed = span.status.code === SpanStatusCode.ERROR
+  return {
+    ...fromReadable(span),
+    tags: openTracingTags(KIND_NAMES[span.kind], { ...span.attributes }, failed),
+  }
+}
+
+/** A span of @tracehop/otel received as OTLP JSON. */
+export function fromBridgeOtlp(span: ReceivedSpan): VendorSpan {
+  const failed = span.status?.code === ERROR_STATUS
+  const kind = KIND_NAMES[(span.kind ?? OTLP_KIND_OFFSET) - OTLP_KIND_OFFSET]
+  return { ...fromOtlp(span), tags: openTracingTags(kind, attributesOf(span.attributes), failed) }
+}
+
+/** A span as Zipkin v2 JSON carries it. */
+export interface ZipkinSpan {
+  traceId: string
+  id: string
+  parentId?: string
+  name: string
+  kind?: string
+  localEndpoint?: { serviceName?: string }
+  tags?: Record<string, string>
+}
+
+/** A span of @tracehop/otel received as Zipkin v2 JSON (every tag a string). */
+export function fromZipkin(span: ZipkinSpan): VendorSpan {
+  const tags = span.tags ?? {}
+  const failed = tags['otel.status_code'] === 'ERROR'
+  return {
+    traceId: span.traceId,
+    spanId: span.id,
+    parentId: span.parentId,
+    name: span.name,
+    service: span.localEndpoint?.serviceName ?? '?',
+    tags: openTracingTags(span.kind?.toLowerCase(), tags, failed),
+    // The exporter writes the ERROR status's description, the exception's message, as `error`.
+    errorMessage: failed ? tags.error : undefined,
   }
 }
