@@ -24,6 +24,42 @@ function roundsMeeting(rounds, [a, b], meets) {
   return `${verdicts.filter(Boolean).length} of ${verdicts.length} rounds meet it`
 }
 
+// @tracehop/otel on the OTel SDK: at most the hand-written floor + 5 µs, no dearer than the shim
+// it replaces, and an unsampled request at most the no-op tracer's cost + 5 µs.
+function bridgeTargets(framework, rows, rounds) {
+  const [bridge, floor, shim, unsampled, noop] = [
+    'tracehop-otel',
+    'otel-floor',
+    'tracehop-otelshim',
+    'tracehop-otel-unsampled',
+    'tracehop-noop',
+  ].map((suffix) => `${framework}-${suffix}`)
+  const withinFiveOf = (label, [a, b]) =>
+    check(label, [a, b], rows, (x, y) => ({
+      pass: x.pairedCpuDelta <= y.pairedCpuDelta + 5,
+      detail:
+        `${signed(x.pairedCpuDelta)} vs ${signed(y.pairedCpuDelta)} µs/req over bare (limit ` +
+        `${signed(y.pairedCpuDelta + 5)}); ` +
+        roundsMeeting(rounds, [a, b], (r, s) => r.cpuUsPerReq <= s.cpuUsPerReq + 5),
+    }))
+  return [
+    withinFiveOf(`6. OTel bridge, ${framework}: CPU <= hand-written OTel floor + 5 µs`, [
+      bridge,
+      floor,
+    ]),
+    check(`6. OTel bridge, ${framework}: CPU <= tracehop + shim`, [bridge, shim], rows, (x, y) => ({
+      pass: x.pairedCpuDelta <= y.pairedCpuDelta,
+      detail:
+        `${signed(x.pairedCpuDelta)} vs ${signed(y.pairedCpuDelta)} µs/req over bare; ` +
+        roundsMeeting(rounds, [bridge, shim], (r, s) => r.cpuUsPerReq <= s.cpuUsPerReq),
+    })),
+    withinFiveOf(`6. OTel bridge, ${framework}: unsampled CPU <= no-op tracer + 5 µs`, [
+      unsampled,
+      noop,
+    ]),
+  ]
+}
+
 function noopTargets(framework, minRatio, rows, rounds) {
   const label = `1. no-op tracer, ${framework}`
   const [noop, als, bare] = ['tracehop-noop', 'als', 'bare'].map(
@@ -133,6 +169,7 @@ export function evaluateTargets(rows, rounds, memory) {
     ),
     clientTarget('axios', rows, rounds),
     clientTarget('fetch', rows, rounds),
+    ...['express', 'fastify'].flatMap((framework) => bridgeTargets(framework, rows, rounds)),
   ]
   for (const run of memory) {
     const growth = run.heapLateMb - run.heapEarlyMb

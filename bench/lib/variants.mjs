@@ -1,7 +1,9 @@
 // Every variant the benchmark measures. Each names its baseline (the bare framework, or the bare
 // client call) so ratios and deltas are taken against a measurement of the same run.
 
-const tracers = ['noop', 'recording', 'jaeger', 'otelshim']
+const tracers = ['noop', 'recording', 'jaeger', 'otelshim', 'otel', 'otel-unsampled']
+// express-opentracing is compared on the tracers it was measured with before the bridge existed.
+const eotTracers = ['noop', 'recording', 'jaeger', 'otelshim']
 
 function serverVariants(framework, integrations) {
   const bare = `${framework}-bare`
@@ -41,8 +43,9 @@ export const variants = [
     ['bare', 'bare'],
     ['als', 'als'],
     ...tracers.map((tracer) => [`tracehop-${tracer}`, 'tracehop', tracer]),
-    ...tracers.map((tracer) => [`eot-${tracer}`, 'express-opentracing', tracer]),
+    ...eotTracers.map((tracer) => [`eot-${tracer}`, 'express-opentracing', tracer]),
     ['otel-auto', 'otel-auto'],
+    ['otel-floor', 'otel-floor'],
   ]),
   ...serverVariants('express4', [
     ['bare', 'bare'],
@@ -56,6 +59,7 @@ export const variants = [
     ...tracers.map((tracer) => [`tracehop-${tracer}`, 'tracehop', tracer]),
     ['otel', 'fastify-otel'],
     ['otel-http', 'fastify-otel', undefined, { withHttp: true }],
+    ['otel-floor', 'otel-floor'],
   ]),
   ...serverVariants('fastify4', [
     ['bare', 'bare'],
@@ -67,7 +71,12 @@ export const variants = [
 ]
 
 /** Variants whose heap is measured after 20k and 200k requests. */
-export const memoryVariants = ['express-tracehop-jaeger', 'fastify-tracehop-jaeger']
+export const memoryVariants = [
+  'express-tracehop-jaeger',
+  'fastify-tracehop-jaeger',
+  'express-tracehop-otel',
+  'fastify-tracehop-otel',
+]
 
 /**
  * The variants matching any of `filters` (substrings of the name), plus what their ratios and

@@ -34,6 +34,8 @@ function expressApp(spec, tracer) {
     app.use(require('@tracehop/express').tracingMiddleware({ tracer }))
   } else if (spec.integration === 'express-opentracing') {
     app.use(require('express-opentracing').default({ tracer }))
+  } else if (spec.integration === 'otel-floor') {
+    app.use(require('./otel-floor.cjs').expressFloor())
   }
   const call = downstreamCall(spec, tracer)
   if (call === undefined) {
@@ -63,6 +65,9 @@ async function fastifyApp(spec, tracer, otel) {
     await app.register(require('@tracehop/fastify').tracingPlugin, { tracer })
   } else if (spec.integration === 'fastify-otel') {
     await app.register(otel.fastifyPlugin())
+  } else if (spec.integration === 'otel-floor') {
+    // Hooks on the root instance, as a fastify-plugin would add them.
+    require('./otel-floor.cjs').fastifyFloor(app)
   }
   app.get('/users/:id', async (request) => user(request.params.id))
   return {

@@ -50,4 +50,33 @@ function otelAutoInstrumentation(instrumentations) {
   return { provider, spanCount: () => otelSpanCount(provider) }
 }
 
-module.exports = { otelShimTracer, otelAutoInstrumentation }
+/**
+ * The SDK registered globally (provider, context manager, W3C propagators) as an application sets
+ * it up before anything traces; `sampled: false` samples out every request (ParentBased over
+ * AlwaysOff), which the unsampled variants measure.
+ */
+function registeredProvider({ sampled = true } = {}) {
+  const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node')
+  const { AlwaysOffSampler, ParentBasedSampler } = require('@opentelemetry/sdk-trace-base')
+  const provider = new NodeTracerProvider({
+    spanProcessors: [new BatchSpanProcessor(discardingExporter)],
+    ...(sampled ? {} : { sampler: new ParentBasedSampler({ root: new AlwaysOffSampler() }) }),
+  })
+  provider.register()
+  return provider
+}
+
+/** An OpenTracing tracer backed by the OTel SDK through @tracehop/otel. */
+function otelBridgeTracer(options) {
+  const provider = registeredProvider(options)
+  const tracer = require('@tracehop/otel').createOtelTracer()
+  return { tracer, spanCount: () => otelSpanCount(provider) }
+}
+
+module.exports = {
+  otelShimTracer,
+  otelAutoInstrumentation,
+  otelBridgeTracer,
+  otelSpanCount,
+  registeredProvider,
+}

@@ -8,7 +8,8 @@ const udpPort = Number(process.env.BENCH_UDP_PORT)
 
 // OpenTelemetry auto-instrumentation patches modules as they load: set it up before anything.
 function setUpOtel() {
-  const { otelAutoInstrumentation } = require('./otel.cjs')
+  const sdk = require('./otel.cjs')
+  const { otelAutoInstrumentation } = sdk
   if (spec.integration === 'otel-auto') {
     const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http')
     const { ExpressInstrumentation } = require('@opentelemetry/instrumentation-express')
@@ -24,6 +25,10 @@ function setUpOtel() {
       : []
     const otel = otelAutoInstrumentation([...http, instrumentation])
     return { ...otel, fastifyPlugin: () => instrumentation.plugin() }
+  }
+  if (spec.integration === 'otel-floor') {
+    const provider = sdk.registeredProvider()
+    return { provider, spanCount: () => sdk.otelSpanCount(provider) }
   }
   if (spec.clientTracing === 'otel' && spec.client === 'axios') {
     const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http')

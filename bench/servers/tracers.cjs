@@ -2,7 +2,7 @@
 // The OpenTracing tracers tracehop and express-opentracing are measured with. Each comes with a
 // spanCount() so the report can show that the variant really traced.
 const { Tracer } = require('opentracing')
-const { otelShimTracer } = require('./otel.cjs')
+const { otelBridgeTracer, otelShimTracer } = require('./otel.cjs')
 
 // RecordingTracer keeps every span; under load that is a leak by design, so the benchmark
 // forgets them this often (counting them first) and memory stays flat.
@@ -35,7 +35,10 @@ function jaegerTracer(udpPort) {
   return { tracer, spanCount: () => undefined }
 }
 
-/** The tracer named `name` ('noop', 'recording', 'jaeger' or 'otelshim'). */
+/**
+ * The tracer named `name`: 'noop', 'recording', 'jaeger', 'otelshim', 'otel' (@tracehop/otel) or
+ * 'otel-unsampled' (the same, with every request sampled out).
+ */
 function createTracer(name, { udpPort }) {
   switch (name) {
     case 'noop':
@@ -46,6 +49,10 @@ function createTracer(name, { udpPort }) {
       return jaegerTracer(udpPort)
     case 'otelshim':
       return otelShimTracer()
+    case 'otel':
+      return otelBridgeTracer({ sampled: true })
+    case 'otel-unsampled':
+      return otelBridgeTracer({ sampled: false })
     default:
       throw new Error(`unknown tracer ${name}`)
   }

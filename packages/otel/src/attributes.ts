@@ -120,14 +120,15 @@ function serverUrl(url: string, attributes: Attributes): void {
 }
 
 function hostAttributes(authority: string, attributes: Attributes): void {
-  const portAt = authority.lastIndexOf(':')
   const bracketEnd = authority.lastIndexOf(']')
-  if (portAt > bracketEnd && portAt !== -1) {
-    attributes['server.address'] = authority.slice(0, portAt).replace(/^\[|\]$/g, '')
+  const portAt = authority.lastIndexOf(':')
+  const hasPort = portAt !== -1 && portAt > bracketEnd
+  const host = hasPort ? authority.slice(0, portAt) : authority
+  // An IPv6 literal is written in brackets in a URL, and without them as an address.
+  if (host !== '') attributes['server.address'] = bracketEnd === -1 ? host : host.slice(1, -1)
+  if (hasPort) {
     const port = Number(authority.slice(portAt + 1))
     if (Number.isInteger(port)) attributes['server.port'] = port
-  } else if (authority !== '') {
-    attributes['server.address'] = authority.replace(/^\[|\]$/g, '')
   }
 }
 

@@ -107,14 +107,11 @@ export class OpenTracingOnOtel extends Tracer {
 
   // One OTel tracer (instrumentation scope) per OpenTracing component: `@tracehop/express`, …
   private scope(component: unknown): OtelTracer {
-    const name =
-      typeof component === 'string' && component !== ''
-        ? `${INSTRUMENTATION_SCOPE}/${component}`
-        : `${INSTRUMENTATION_SCOPE}/otel`
-    let tracer = this.scopes.get(name)
+    const key = typeof component === 'string' && component !== '' ? component : 'otel'
+    let tracer = this.scopes.get(key)
     if (tracer === undefined) {
-      tracer = this.provider.getTracer(name)
-      this.scopes.set(name, tracer)
+      tracer = this.provider.getTracer(`${INSTRUMENTATION_SCOPE}/${key}`)
+      this.scopes.set(key, tracer)
     }
     return tracer
   }

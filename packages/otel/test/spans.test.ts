@@ -58,6 +58,16 @@ describe('spans on the OTel SDK', () => {
     assert.equal(span.status.code, SpanStatusCode.UNSET)
   })
 
+  it('should read an IPv6 host, with or without a port', () => {
+    server.start({ ...request, host: '[::1]:8080' })?.finish({ statusCode: 200 })
+    server.start({ ...request, host: '[::1]' })?.finish({ statusCode: 200 })
+    const [withPort, without] = sdk.spans()
+    assert.equal(withPort?.attributes['server.address'], '::1')
+    assert.equal(withPort?.attributes['server.port'], 8080)
+    assert.equal(without?.attributes['server.address'], '::1')
+    assert.equal(without?.attributes['server.port'], undefined)
+  })
+
   it('should start a client span of kind CLIENT with url.full and the server address', () => {
     client.start({ method: 'POST', url: 'https://pay.test/charge' })?.finish({ statusCode: 201 })
     const span = only()
