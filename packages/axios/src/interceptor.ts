@@ -4,6 +4,7 @@ import {
   type ClientSpanHandle,
   type ClientTracing,
   type ClientTracingOptions,
+  type Transport,
 } from '@tracehop/core/adapter'
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
 import { OpenCalls } from './open-calls.js'
@@ -48,7 +49,8 @@ export function registerTracingInterceptor(
   const requestId = instance.interceptors.request.use(function tracehopStartSpan(config) {
     const url = fullUrl(instance, config)
     if (url === undefined) return config
-    const call = tracing.start({ method: config.method ?? 'get', url })
+    const transport = transportOf(config.adapter)
+    const call = tracing.start({ method: config.method ?? 'get', url, transport })
     if (call === undefined) return config
     attempts.set(config, {
       call,
@@ -102,6 +104,14 @@ function propagate(
     // Headers an earlier interceptor made unwritable: the call goes out as the app made it.
     tracing.report('axios headers', error)
   }
+}
+
+// axios's default adapter list picks Node's http module on Node; 'fetch' goes through undici.
+function transportOf(adapter: InternalAxiosRequestConfig['adapter']): Transport | undefined {
+  if (adapter === undefined || adapter === 'http') return 'http'
+  if (adapter === 'fetch') return 'undici'
+  if (Array.isArray(adapter) && adapter.includes('http')) return 'http'
+  return undefined
 }
 
 function describeFailure(axiosError: Partial<AxiosError> | null, error: unknown): ClientResult {

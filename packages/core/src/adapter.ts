@@ -22,4 +22,5 @@ export type {
   ServerRequestInfo,
   ServerResult,
   ServerTracingOptions,
+  Transport,
 } from './types.js'

@@ -2,7 +2,7 @@
 // span and builds the headers that carry its context; the handle it returns finishes it once.
 import { FORMAT_HTTP_HEADERS, type Span, type SpanOptions, type Tracer } from 'opentracing'
 import { isHeaderName, isHeaderValue, padB3Id } from './carrier.js'
-import { activeSpan } from './context.js'
+import { activeSpan, tracerTracesTransport } from './context.js'
 import { Guard } from './guard.js'
 import type { ClientRequestInfo, ClientResult, ClientTracingOptions } from './types.js'
 import { capTag, ignoreRule, normalizeMethod, pathOf, redactUrl, type IgnoreRule } from './url.js'
@@ -28,12 +28,19 @@ export class ClientTracing {
     this.ignore = ignoreRule(options.ignore)
   }
 
-  /** Starts the span of `request` as a child of the active span; undefined when not traced. */
+  /**
+   * Starts the span of `request` as a child of the active span; undefined when not traced (ignored,
+   * no parent with `requireParent`, the tracer failed, or its own instrumentation of the request's
+   * transport traces the call).
+   */
   start(request: ClientRequestInfo): ClientSpanHandle | undefined {
     const { settings, ignore } = this
     const { guard, options } = settings
     const href = String(request.url)
     if (ignore !== undefined && guard.ignores(ignore, request, pathOf(href))) return undefined
+    // The tracer's own instrumentation of this transport makes the client span and injects.
+    const transport = request.transport
+    if (transport !== undefined && tracerTracesTransport(transport)) return undefined
     const parent = activeSpan()
     if (parent === undefined && options.requireParent === true) return undefined
     const tracer = guard.tracer(options.tracer)

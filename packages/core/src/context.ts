@@ -8,7 +8,7 @@ import {
   type Tracer,
 } from 'opentracing'
 import { Guard } from './guard.js'
-import type { ActiveSpanOptions, ContextStore, ErrorHandler, TraceIds } from './types.js'
+import type { ActiveSpanOptions, ContextStore, ErrorHandler, TraceIds, Transport } from './types.js'
 
 // One store per process, whatever number of copies of this package are loaded (CJS and ESM
 // builds, or two versions side by side): a span made active by one copy is seen by the others.
@@ -36,6 +36,11 @@ function defaultState(): ContextState {
  */
 export function setContextStore(store: ContextStore | undefined): void {
   state.store = store ?? state.fallback
+}
+
+/** True when the installed store's tracer traces calls over `transport` itself. */
+export function tracerTracesTransport(transport: Transport): boolean {
+  return state.store.tracesTransport?.(transport) === true
 }
 
 /** The span active in the current async context, or undefined outside any traced work. */

@@ -19,4 +19,5 @@ export type {
   TraceIds,
   TracerOption,
   TracingOptions,
+  Transport,
 } from './types.js'

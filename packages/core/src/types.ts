@@ -102,7 +102,16 @@ export interface ClientRequestInfo {
   method: string
   /** Absolute URL of the request. */
   url: string | URL
+  /**
+   * What the call goes out through, when the adapter knows: Node's `http` module or undici
+   * (Node's `fetch`). A tracer whose own instrumentation traces that transport then takes the
+   * call over (see ContextStore.tracesTransport); default: unknown, tracehop traces the call.
+   */
+  transport?: Transport | undefined
 }
+
+/** A transport an outbound call goes through. */
+export type Transport = 'http' | 'undici'
 
 /** How an outbound request ended. */
 export interface ClientResult {
@@ -177,4 +186,10 @@ export interface ContextStore {
   active(): Span | undefined
   /** Runs `fn` with `span` active, for `fn` and every async continuation it starts. */
   run<T>(span: Span, fn: () => T): T
+  /**
+   * True when the tracer's own instrumentation traces and propagates calls over `transport`
+   * (an OpenTelemetry HTTP or undici instrumentation, say): tracehop's client adapters then leave
+   * those calls to it, so a call has one client span and carries one set of trace headers.
+   */
+  tracesTransport?(transport: Transport): boolean
 }

@@ -1,10 +1,11 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { createClientTracing } from '../src/client.js'
-import { withSpan } from '../src/context.js'
+import { setContextStore, withSpan } from '../src/context.js'
 import type { ClientTracingOptions } from '../src/types.js'
 import { RecordingTracer, assertFinishedOnce, parseTraceParent } from '@tracehop/testing'
-import { Tracer, type SpanContext } from 'opentracing'
+import { Tracer, type Span, type SpanContext } from 'opentracing'
 
 function setup(options: ClientTracingOptions = {}) {
   const tracer = new RecordingTracer()
@@ -152,5 +153,24 @@ describe('client lifecycle', () => {
     }
     assert.deepEqual(reported, ['inject'])
     assert.equal(tracer.finishedSpans().length, 3)
+  })
+
+  it("should leave a call to the tracer's own instrumentation of its transport", () => {
+    const { tracer, client } = setup()
+    const storage = new AsyncLocalStorage<Span>()
+    setContextStore({
+      active: () => storage.getStore(),
+      run: (span, fn) => storage.run(span, fn),
+      tracesTransport: (transport) => transport === 'undici',
+    })
+    try {
+      const url = 'http://api.example/'
+      assert.equal(client.start({ method: 'GET', url, transport: 'undici' }), undefined)
+      client.start({ method: 'GET', url, transport: 'http' })?.finish({ statusCode: 200 })
+      client.start({ method: 'GET', url })?.finish({ statusCode: 200 })
+    } finally {
+      setContextStore(undefined)
+    }
+    assert.equal(tracer.finishedSpans().length, 2)
   })
 })

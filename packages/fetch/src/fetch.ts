@@ -26,6 +26,8 @@ export function tracedFetch(
   options: FetchTracingOptions = {},
 ): Fetch {
   const tracing = createClientTracing('fetch', options)
+  // Node's own fetch goes out through undici; another implementation may not.
+  const transport = fetchImpl === globalThis.fetch ? 'undici' : undefined
   const traced = async function tracehopFetch(
     input: FetchInput,
     init?: FetchInit,
@@ -33,7 +35,7 @@ export function tracedFetch(
     const request = isRequest(input) ? input : undefined
     const url = typeof input === 'string' ? input : 'href' in input ? input.href : input.url
     const method = init?.method ?? request?.method ?? 'GET'
-    const call = tracing.start({ method, url })
+    const call = tracing.start({ method, url, transport })
     if (call === undefined) return fetchImpl(input, init)
     let tracedInit = init
     if (Object.keys(call.headers).length > 0) {

@@ -1,7 +1,10 @@
 // tracehop's active span kept in OTel's context: one context for tracehop and every OTel
 // instrumentation, so neither can see a different active span than the other.
 import { context, createContextKey, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api'
-import type { ContextStore } from '@tracehop/core/adapter'
+import { hasSubscribers } from 'node:diagnostics_channel'
+import http from 'node:http'
+import https from 'node:https'
+import type { ContextStore, Transport } from '@tracehop/core/adapter'
 import type { Span } from 'opentracing'
 import { ACTIVE_SPAN_KEY, BridgeSpan } from './span.js'
 import type { OpenTracingOnOtel } from './tracer.js'
@@ -30,6 +33,7 @@ export function otelContextStore(tracer: OpenTracingOnOtel): ContextStore {
       }
       return wrapper
     },
+    tracesTransport: transportInstrumented,
     run<T>(span: Span, fn: () => T): T {
       let entered = context.active().setValue(ACTIVE_SPAN_KEY, span)
       if (span instanceof BridgeSpan) {
@@ -40,6 +44,23 @@ export function otelContextStore(tracer: OpenTracingOnOtel): ContextStore {
       return context.with(entered, fn)
     },
   }
+}
+
+/**
+ * True when an OpenTelemetry instrumentation traces calls over `transport`: instrumentation-undici
+ * listens on undici's request channel, instrumentation-http wraps `http.request` (its wrapper is
+ * marked `__wrapped`). Each injects its own client span's context: were tracehop to inject too,
+ * undici would send two `traceparent` headers, which receivers reject.
+ */
+export function transportInstrumented(transport: Transport): boolean {
+  if (transport === 'undici') return hasSubscribers(UNDICI_REQUEST_CREATED)
+  return isWrapped(http.request) || isWrapped(https.request)
+}
+
+const UNDICI_REQUEST_CREATED = 'undici:request:create'
+
+function isWrapped(fn: unknown): boolean {
+  return (fn as { __wrapped?: unknown }).__wrapped === true
 }
 
 const PROBE = createContextKey('tracehop context probe')

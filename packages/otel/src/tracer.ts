@@ -65,7 +65,7 @@ export class OpenTracingOnOtel extends Tracer {
         links,
         ...(fields.startTime === undefined ? {} : { startTime: hrTime(fields.startTime) }),
       },
-      parent === undefined ? ROOT_CONTEXT : contextOf(parent),
+      parent === undefined ? ROOT_CONTEXT : parentContext(parent, kind),
     )
     const settings = {
       tracer: this,
@@ -134,6 +134,27 @@ function inheritedBaggage(parent: BridgeSpanContext): Baggage | undefined {
     return propagation.getBaggage(active) ?? parent.baggage
   }
   return parent.baggage
+}
+
+/**
+ * Where a span continuing `parent` starts. A server span whose caller's context an OpenTelemetry
+ * HTTP instrumentation already continued (its own SERVER span, active, in the same trace) starts
+ * under that span: one tree, not two sibling server spans.
+ */
+function parentContext(parent: BridgeSpanContext, kind: SpanKind): Context {
+  if (kind === SpanKind.SERVER && parent.otel.isRemote === true) {
+    const active = trace.getSpan(otelContext.active())
+    if (
+      active !== undefined &&
+      (active as { kind?: unknown }).kind === SpanKind.SERVER &&
+      active.spanContext().traceId === parent.otel.traceId
+    ) {
+      const withActive = trace.setSpan(ROOT_CONTEXT, active)
+      const baggage = parent.baggage
+      return baggage === undefined ? withActive : propagation.setBaggage(withActive, baggage)
+    }
+  }
+  return contextOf(parent)
 }
 
 /** The OTel context carrying a span context and its baggage, to parent a span or inject. */
