@@ -20,5 +20,9 @@ for (const line of [22, 24]) {
 if (!existsSync('tools/elastic/node_modules/elastic-apm-node-opentracing')) {
   run('npm ci --prefix tools/elastic --no-audit --no-fund')
 }
+// The OpenTelemetry SDK 3 stack (API 1.10, Node >= 22.15) cannot share the root's SDK 2 stack.
+if (!existsSync('tools/otel3/node_modules/@opentelemetry/sdk-trace')) {
+  run('npm ci --prefix tools/otel3 --no-audit --no-fund')
+}
 const unbuilt = readdirSync('packages').filter((name) => !existsSync(`packages/${name}/dist`))
 if (unbuilt.length > 0) run('npm run build')
