@@ -15,6 +15,11 @@ export interface ContractRequest {
   headers?: Record<string, string>
   signal?: AbortSignal
   timeoutMs?: number
+  /**
+   * For an `https` URL, which the client must reach trusting the test certificate: the loopback
+   * port to connect to whatever the URL's host and port (see test/support/tls-clients.ts).
+   */
+  connectTo?: number
 }
 
 /** What a client adapter gives the contract: a way to send a request, recording or not. */
@@ -32,6 +37,7 @@ export type CreateContractClient = (options?: ClientTracingOptions) => ContractC
 export function describeClientContract(component: string, create: CreateContractClient): void {
   describe(`${component}: client contract`, () => {
     const echo = useEchoServer()
+    const secureEcho = useEchoServer('https')
     const recording = useRecordingTracer()
     let client: ContractClient
 
@@ -151,6 +157,36 @@ export function describeClientContract(component: string, create: CreateContract
       const { echo: received } = await client.send(`${echo.url}/third-party/hook`)
       assert.equal(received.headers.traceparent, undefined)
       assert.equal(recording.tracer.finishedSpans().length, 1)
+    })
+
+    describe('over TLS', () => {
+      it('should record the https URL and its port, and send the context', async () => {
+        const url = `${secureEcho.url}/items/7?q=1`
+        const { status, echo: received } = await client.send(url)
+        assert.equal(status, 200)
+        const [span] = recording.tracer.finishedSpans()
+        assert.equal(span?.operationName, `GET 127.0.0.1:${secureEcho.port}`)
+        assert.equal(span?.tags['http.url'], url)
+        assert.equal(span?.tags['peer.hostname'], '127.0.0.1')
+        assert.equal(span?.tags['peer.port'], secureEcho.port)
+        assert.equal(parseTraceParent(String(received.headers.traceparent))?.spanId, span?.spanId)
+      })
+
+      it('should record port 443 for an https URL that names none', async () => {
+        const url = 'https://api.tracehop.test/items/7?q=1'
+        const { status, echo: received } = await client.send(url, {
+          connectTo: secureEcho.port,
+        })
+        assert.equal(status, 200)
+        assert.equal(received.headers.host, 'api.tracehop.test')
+        const [span] = recording.tracer.finishedSpans()
+        assert.equal(span?.operationName, 'GET api.tracehop.test:443')
+        assert.equal(span?.tags['http.url'], url)
+        assert.equal(span?.tags['peer.hostname'], 'api.tracehop.test')
+        assert.equal(span?.tags['peer.port'], 443)
+        assert.equal(span?.tags.error, undefined)
+        assert.equal(parseTraceParent(String(received.headers.traceparent))?.spanId, span?.spanId)
+      })
     })
 
     describe('when the tracer throws', () => {

@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test'
 import { Tracer } from 'opentracing'
 import { ChaosTracer, type ChaosPoint } from '../support/chaos-tracer.js'
 import { makeTraceparent, send, waitFor, type Received } from '../support/net.js'
-import type { ServerContractContext } from './server-contract.js'
+import type { ServerContractContext } from './server-contract-context.js'
 
 /** The options, redaction and tracer-failure parts of the server contract. */
 export function describeServerOptionsContract(context: ServerContractContext): void {

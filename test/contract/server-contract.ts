@@ -11,44 +11,48 @@
 //   POST /echo                     → the parsed JSON body and the span id active after parsing
 //   GET  /stream                   → writes "a", "b", "c" 30 ms apart, then ends
 //   GET  /hang                     → writes one chunk and never ends
-// Errors reach the app's own error handler, which answers 500 {"error": message}.
+//   GET  /events?count=n&interval=ms → an event stream of n events (0: endless), ms apart
+//   GET  /ws/:room                 → on an upgrade request, completes a WebSocket handshake (echo)
+// Errors reach the app's own error handler, which answers 500 {"error": message}. The app runs on
+// any transport (test/support/transports.ts); over HTTP/1, upgrade requests go through the
+// framework's router as @fastify/websocket routes them.
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import { describe, it } from 'node:test'
 import type { ServerTracingOptions } from '@tracehop/core'
 import type { RecordingSpan } from '@tracehop/testing'
-import {
-  abortAfterFirstChunk,
-  makeTraceparent,
-  send,
-  finishedSpans,
-  type RunningServer,
-} from '../support/net.js'
-import { useRecordingTracer, type TestRecording } from '../support/recording-tracer.js'
+import { abortAfterFirstChunk, makeTraceparent, send, finishedSpans } from '../support/net.js'
+import type { RunningServer } from '../support/net.js'
+import { useRecordingTracer } from '../support/recording-tracer.js'
+import type { Transport } from '../support/transports.js'
+import type { ServerCapabilities, StartContractApp } from './server-contract-context.js'
+import { describeServerDeploymentsContract } from './server-contract-deployments.js'
+import { describeServerHttp2Contract } from './server-contract-http2.js'
 import { describeServerOptionsContract } from './server-contract-options.js'
 
-/** Builds and starts the contract app; `options` undefined means no tracing installed. */
-export type StartContractApp = (options?: ServerTracingOptions) => Promise<RunningServer>
-
-/** What the parts of the server contract share within one adapter's suite. */
-export interface ServerContractContext {
-  start: StartContractApp
-  /** The running test's tracer and server. */
-  recording: TestRecording
-  /** Starts the app traced by the test's tracer, with `options` on top. */
-  run: (options?: ServerTracingOptions) => Promise<RunningServer>
-  /** The one span the test's requests were to produce. */
-  onlySpan: () => Promise<RecordingSpan>
-}
+export type {
+  ServerCapabilities,
+  ServerContractContext,
+  StartContractApp,
+} from './server-contract-context.js'
 
 /** Runs the server contract against one adapter. */
-export function describeServerContract(name: string, start: StartContractApp): void {
+export function describeServerContract(
+  name: string,
+  start: StartContractApp,
+  capabilities: ServerCapabilities = {},
+): void {
   describe(`${name}: server contract`, () => {
     const recording = useRecordingTracer()
-    const run = async (options: ServerTracingOptions = {}): Promise<RunningServer> => {
-      recording.server = await start({ tracer: recording.tracer, ...options })
+    const runOn = async (
+      transport: Transport,
+      options: ServerTracingOptions = {},
+    ): Promise<RunningServer> => {
+      recording.server = await start({ tracer: recording.tracer, ...options }, transport)
       return recording.server
     }
+    const run = (options: ServerTracingOptions = {}) => runOn('http', options)
+    const component = name.toLowerCase().replace(/ \d+$/, '')
     const onlySpan = async (): Promise<RecordingSpan> => {
       const spans = await finishedSpans(recording.tracer, 1)
       assert.equal(spans.length, 1)
@@ -64,7 +68,7 @@ export function describeServerContract(name: string, start: StartContractApp): v
         assert.equal(span.parentId, undefined)
         assert.equal(span.operationName, 'GET /users/:id')
         assert.equal(span.tags['span.kind'], 'server')
-        assert.equal(span.tags.component, name.toLowerCase().replace(/ \d+$/, ''))
+        assert.equal(span.tags.component, component)
         assert.equal(span.tags['http.method'], 'GET')
         assert.equal(span.tags['http.url'], `http://127.0.0.1:${port}/users/7?q=1`)
         assert.equal(span.tags['http.status_code'], 200)
@@ -284,6 +288,9 @@ export function describeServerContract(name: string, start: StartContractApp): v
       })
     })
 
-    describeServerOptionsContract({ start, recording, run, onlySpan })
+    const context = { start, recording, run, onlySpan, runOn, component }
+    describeServerOptionsContract(context)
+    describeServerDeploymentsContract(context)
+    if (capabilities.http2 !== false) describeServerHttp2Contract(context)
   })
 }

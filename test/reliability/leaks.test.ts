@@ -8,8 +8,6 @@ import assert from 'node:assert/strict'
 import http from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { after, before, describe, it } from 'node:test'
-import { runInNewContext } from 'node:vm'
-import { setFlagsFromString } from 'node:v8'
 import { registerTracingInterceptor } from '@tracehop/axios'
 import { tracingMiddleware } from '@tracehop/express'
 import { tracingPlugin } from '@tracehop/fastify'
@@ -18,7 +16,6 @@ import { RecordingTracer } from '@tracehop/testing'
 import axios from 'axios'
 import express from 'express'
 import fastify from 'fastify'
-import type { Socket } from 'node:net'
 import { useEchoServer } from '../support/echo-server.js'
 import {
   abortAfter,
@@ -29,23 +26,12 @@ import {
   waitFor,
   type RunningServer,
 } from '../support/net.js'
+import { freeSocketListeners, heapAfterGc } from './support/heap.js'
 
 const REQUESTS = Number(process.env.SOAK_REQUESTS ?? 20_000)
 const WARM_UP = 2000
 const CONCURRENCY = 50
 const MAX_GROWTH = 5 * 1024 * 1024
-
-// The test runner gives no way to pass --expose-gc to one file; the flag can be set at run time.
-setFlagsFromString('--expose-gc')
-const gc = runInNewContext('gc') as () => void
-
-async function heapAfterGc(): Promise<number> {
-  for (let i = 0; i < 3; i++) {
-    gc()
-    await sleep(20)
-  }
-  return process.memoryUsage().heapUsed
-}
 
 /** The app: `/work` calls out with axios and fetch; `/slow` answers after 50 ms. */
 async function startApp(framework: 'express' | 'fastify', tracer: RecordingTracer, echo: string) {
@@ -79,16 +65,6 @@ async function startApp(framework: 'express' | 'fastify', tracer: RecordingTrace
   return listenFastify(app)
 }
 
-/** Listeners on each socket the inbound agent keeps alive. */
-function listenerCounts(agent: http.Agent): number[] {
-  return Object.values(agent.freeSockets)
-    .flat()
-    .map((socket) => {
-      const s = socket as Socket
-      return s.eventNames().reduce((sum, name) => sum + s.listenerCount(name), 0)
-    })
-}
-
 describe(`${REQUESTS.toLocaleString('en')} requests, 10% aborted, leave nothing behind`, () => {
   const echo = useEchoServer()
   const warnings: Error[] = []
@@ -115,11 +91,11 @@ describe(`${REQUESTS.toLocaleString('en')} requests, 10% aborted, leave nothing 
       }
       try {
         await load(WARM_UP)
-        const listenersBefore = listenerCounts(inbound)
+        const listenersBefore = freeSocketListeners(inbound)
         const heapBefore = await heapAfterGc()
         await load(REQUESTS)
         const growth = (await heapAfterGc()) - heapBefore
-        const listenersAfter = listenerCounts(inbound)
+        const listenersAfter = freeSocketListeners(inbound)
         t.diagnostic(`heap growth ${(growth / 2 ** 20).toFixed(2)} MB`)
         assert.ok(growth < MAX_GROWTH, `heap grew by ${(growth / 2 ** 20).toFixed(1)} MB`)
         assert.ok(listenersBefore.length > 0)

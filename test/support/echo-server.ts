@@ -1,6 +1,7 @@
 import http, { type IncomingHttpHeaders } from 'node:http'
 import { after, before } from 'node:test'
 import { listen, type RunningServer } from './net.js'
+import { createServerFor, listenServer } from './transports.js'
 
 /** What the echo server answers: the request it received. */
 export interface Echo {
@@ -18,8 +19,9 @@ export interface Echo {
  */
 export async function startEchoServer(
   received: Echo[] = [],
+  scheme: 'http' | 'https' = 'http',
 ): Promise<RunningServer & { received: Echo[] }> {
-  const server = http.createServer((req, res) => {
+  const server = createServerFor(scheme, (req, res) => {
     let body = ''
     req.setEncoding('utf8')
     req.on('data', (chunk: string) => (body += chunk))
@@ -41,7 +43,7 @@ export async function startEchoServer(
       else reply()
     })
   })
-  const running = await listen(server)
+  const running = await listenServer(server, scheme)
   return { ...running, received }
 }
 
@@ -60,12 +62,12 @@ export interface EchoServer {
   readonly received: Echo[]
 }
 
-/** Starts an echo server for the enclosing describe() (before/after hooks). */
-export function useEchoServer(): EchoServer {
+/** Starts an echo server for the enclosing describe() (before/after hooks); https: over TLS. */
+export function useEchoServer(scheme: 'http' | 'https' = 'http'): EchoServer {
   const received: Echo[] = []
   let running: RunningServer | undefined
   before(async () => {
-    running = await startEchoServer(received)
+    running = await startEchoServer(received, scheme)
   })
   after(async () => {
     await running?.close()

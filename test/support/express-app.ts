@@ -3,7 +3,9 @@ import { traceIds, type ServerTracingOptions } from '@tracehop/core'
 import { tracingErrorHandler, tracingMiddleware } from '@tracehop/express'
 import type express from 'express'
 import type { NextFunction, Request, Response } from 'express'
-import { listen, type RunningServer } from './net.js'
+import { acceptWebSocket, EVENT_STREAM, eventQuery, eventStream } from './long-lived.js'
+import type { RunningServer } from './net.js'
+import { listenOn, type Transport } from './transports.js'
 
 /** Express 4 or 5, as the tests import them (both are typed with Express 5's types here). */
 export type ExpressModule = typeof express
@@ -17,8 +19,8 @@ const asyncRoute =
 /** The server contract app (see test/contract/server-contract.ts) on `expressModule`. */
 export function expressContractApp(
   expressModule: ExpressModule,
-): (options?: ServerTracingOptions) => Promise<RunningServer> {
-  return async (options) => {
+): (options?: ServerTracingOptions, transport?: Transport) => Promise<RunningServer> {
+  return async (options, transport = 'http') => {
     const app = expressModule()
     if (options !== undefined) app.use(tracingMiddleware(options))
     app.use(expressModule.json())
@@ -64,6 +66,12 @@ export function expressContractApp(
     app.get('/hang', (_req, res) => {
       res.write('first')
     })
+    app.get('/events', (req, res) => {
+      const { count, intervalMs } = eventQuery(req.query)
+      res.writeHead(200, { 'content-type': EVENT_STREAM, 'cache-control': 'no-cache' })
+      eventStream(count, intervalMs).pipe(res)
+    })
+    app.get('/ws/:room', (req) => acceptWebSocket(req))
     const users = expressModule.Router()
     users.get('/users/:id', (req, res) => {
       res.json({ org: req.baseUrl.split('/')[3], id: req.params.id })
@@ -75,6 +83,6 @@ export function expressContractApp(
     app.use((error: Error, _req: Request, res: Response, _next: NextFunction) => {
       res.status(500).json({ error: error.message })
     })
-    return listen(app)
+    return listenOn(transport, app, app)
   }
 }

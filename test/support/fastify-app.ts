@@ -3,7 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { traceIds, type ServerTracingOptions } from '@tracehop/core'
 import { tracingPlugin } from '@tracehop/fastify'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import { acceptWebSocket, EVENT_STREAM, eventQuery, eventStream } from './long-lived.js'
 import { listenFastify, type RunningServer } from './net.js'
+import { fastifyTransport, isTls, routeUpgrades, type Transport } from './transports.js'
 
 /** The factory of Fastify 4 or 5, for an HTTP/1 server (typed with Fastify 5's types here). */
 export type FastifyModule = (options?: FastifyServerOptions) => FastifyInstance
@@ -11,9 +13,9 @@ export type FastifyModule = (options?: FastifyServerOptions) => FastifyInstance
 /** The server contract app (see test/contract/server-contract.ts) on `fastifyModule`. */
 export function fastifyContractApp(
   fastifyModule: FastifyModule,
-): (options?: ServerTracingOptions) => Promise<RunningServer> {
-  return async (options) => {
-    const app = fastifyModule({ forceCloseConnections: true })
+): (options?: ServerTracingOptions, transport?: Transport) => Promise<RunningServer> {
+  return async (options, transport = 'http') => {
+    const app = fastifyModule({ forceCloseConnections: true, ...fastifyTransport(transport) })
     if (options !== undefined) await app.register(tracingPlugin, options)
     app.setErrorHandler((error: Error, _request, reply) => {
       void reply.code(500).send({ error: error.message })
@@ -51,6 +53,17 @@ export function fastifyContractApp(
       stream.write('first')
       return reply.type('text/plain').send(stream)
     })
+    app.get('/events', (request, reply) => {
+      const { count, intervalMs } = eventQuery(request.query)
+      return reply
+        .type(EVENT_STREAM)
+        .header('cache-control', 'no-cache')
+        .send(eventStream(count, intervalMs))
+    })
+    app.get('/ws/:room', (request, reply) => {
+      reply.hijack()
+      acceptWebSocket(request.raw)
+    })
     await app.register(
       async (v1) => {
         await v1.register(
@@ -66,6 +79,16 @@ export function fastifyContractApp(
       },
       { prefix: '/v1' },
     )
-    return listenFastify(app)
+    const running = await listenFastify(app, isTls(transport) ? 'https' : 'http')
+    if (transport !== 'http' && transport !== 'https') return running
+    // As @fastify/websocket does: upgrade requests go through Fastify's router and hooks.
+    const closeUpgraded = routeUpgrades(app.server, (req, res) => app.routing(req, res))
+    return {
+      ...running,
+      close: () => {
+        closeUpgraded()
+        return running.close()
+      },
+    }
   }
 }

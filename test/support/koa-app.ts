@@ -5,11 +5,16 @@ import Router from '@koa/router'
 import { traceIds, type ServerTracingOptions } from '@tracehop/core'
 import { koaTracing } from '@tracehop/example-koa'
 import Koa from 'koa'
-import { listen, type RunningServer } from './net.js'
+import { acceptWebSocket, EVENT_STREAM, eventQuery, eventStream } from './long-lived.js'
+import type { RunningServer } from './net.js'
+import { listenOn, type AnyListener, type Transport } from './transports.js'
 
 /** The server contract app (see test/contract/server-contract.ts) on Koa, with examples/koa. */
-export function koaContractApp(): (options?: ServerTracingOptions) => Promise<RunningServer> {
-  return async (options) => {
+export function koaContractApp(): (
+  options?: ServerTracingOptions,
+  transport?: Transport,
+) => Promise<RunningServer> {
+  return async (options, transport = 'http') => {
     const app = new Koa()
     // The app's own error handler, outside the tracing middleware so that errors pass through it.
     app.use(async (ctx, next) => {
@@ -65,6 +70,16 @@ export function koaContractApp(): (options?: ServerTracingOptions) => Promise<Ru
       ctx.type = 'text/plain'
       ctx.body = stream
     })
+    router.get('/events', (ctx) => {
+      const { count, intervalMs } = eventQuery(ctx.query)
+      ctx.type = EVENT_STREAM
+      ctx.set('cache-control', 'no-cache')
+      ctx.body = eventStream(count, intervalMs)
+    })
+    router.get('/ws/:room', (ctx) => {
+      ctx.respond = false
+      acceptWebSocket(ctx.req)
+    })
     const users = new Router()
     users.get('/users/:id', (ctx) => {
       ctx.body = { org: ctx.params.org, id: ctx.params.id }
@@ -74,6 +89,7 @@ export function koaContractApp(): (options?: ServerTracingOptions) => Promise<Ru
     app.use(router.routes())
     app.use(v1.routes())
     const handle = app.callback()
-    return listen((req, res) => void handle(req, res))
+    const listener: AnyListener = (req, res) => void handle(req, res)
+    return listenOn(transport, listener, listener)
   }
 }

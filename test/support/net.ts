@@ -1,9 +1,11 @@
 import http, { type IncomingHttpHeaders, type RequestListener } from 'node:http'
+import https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { gunzipSync } from 'node:zlib'
 import type { RecordingSpan, RecordingTracer } from '@tracehop/testing'
 import type { FastifyInstance } from 'fastify'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { testCertificate } from './tls.js'
 
 /** A server listening on 127.0.0.1 on a free port. */
 export interface RunningServer {
@@ -32,11 +34,14 @@ export async function listen(listener: RequestListener | http.Server): Promise<R
 }
 
 /** Starts a Fastify app (4 or 5) on 127.0.0.1:0; close() is the app's own. */
-export async function listenFastify(app: FastifyInstance): Promise<RunningServer> {
+export async function listenFastify(
+  app: FastifyInstance,
+  scheme: 'http' | 'https' = 'http',
+): Promise<RunningServer> {
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : 0
-  return { url: `http://127.0.0.1:${port}`, port, close: () => app.close() }
+  return { url: `${scheme}://127.0.0.1:${port}`, port, close: () => app.close() }
 }
 
 /** A response read whole. */
@@ -44,9 +49,14 @@ export interface Received {
   status: number
   headers: IncomingHttpHeaders
   body: string
+  /** The client's port, which the server sees as the peer's. */
+  localPort?: number | undefined
 }
 
-/** Sends one request with node:http (no tracing involved) and reads the whole response. */
+/**
+ * Sends one request with node:http, or node:https trusting the test certificate for an `https`
+ * URL (no tracing involved), and reads the whole response.
+ */
 export function send(
   url: string,
   options: {
@@ -60,20 +70,23 @@ export function send(
   } = {},
 ): Promise<Received> {
   return new Promise((resolve, reject) => {
-    const request = http.request(
+    const secure = url.startsWith('https:')
+    const request = (secure ? https : http).request(
       url,
       {
         method: options.method ?? 'GET',
         headers: options.headers,
         agent: options.agent ?? false,
+        ...(secure ? { ca: testCertificate().cert } : {}),
         ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
       },
       (response) => {
         let body = ''
+        const localPort = response.socket.localPort
         response.setEncoding('utf8')
         response.on('data', (chunk: string) => (body += chunk))
         response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body, localPort }),
         )
         response.on('error', reject)
       },

@@ -40,17 +40,20 @@ export function koaTracing(options: ServerTracingOptions = {}): Middleware {
   }
 }
 
+// ctx.protocol, ctx.host and ctx.ip follow X-Forwarded-* only when the app sets `proxy: true`;
+// ctx.host reads HTTP/2's `:authority` too.
 function describeRequest(ctx: Context): ServerRequestInfo {
   const socket = ctx.req.socket as { remoteAddress?: string; remotePort?: number } | null
+  const ip = ctx.ip || undefined
   return {
     method: ctx.method,
     url: ctx.originalUrl,
     headers: ctx.headers,
-    host: ctx.headers.host,
-    // ctx.protocol follows X-Forwarded-Proto only when the app sets `proxy: true`.
+    host: ctx.host || undefined,
     protocol: ctx.protocol,
-    remoteAddress: socket?.remoteAddress,
-    remotePort: socket?.remotePort,
+    remoteAddress: ip,
+    // A client found in X-Forwarded-For: the socket's port is the proxy's, not the client's.
+    remotePort: ip === socket?.remoteAddress ? socket?.remotePort : undefined,
   }
 }
 

@@ -79,3 +79,11 @@ function safeString(read: () => unknown): string | undefined {
     return undefined
   }
 }
+
+/** The error of a request whose connection timed out before its response was sent. */
+export class ConnectionTimeoutError extends Error {
+  override name = 'ConnectionTimeoutError'
+  constructor() {
+    super('the connection timed out before the response was sent')
+  }
+}

@@ -5,22 +5,27 @@
 // their own property reads turning megamorphic (bench/README.md has the measurements). Node's
 // 'http.server.response.finish' channel reports every finished response at no per-request cost,
 // and one 'close' and one 'timeout' listener per connection catch the responses a closed
-// connection cut short.
+// connection cut short. The rare rest (HTTP/2 streams, upgrade requests, injected requests) is
+// watched through listeners of its own.
 import { subscribe } from 'node:diagnostics_channel'
+import type { EventEmitter } from 'node:events'
 import { IncomingMessage, ServerResponse } from 'node:http'
 import { Socket } from 'node:net'
 
 /**
- * How a watched response ended: `finished` (sent in full), `aborted` (its connection closed
- * first) or `timedOut` (its connection timed out, then closed first).
+ * How a watched response ended: `finished` (sent in full), `aborted` (its connection or stream
+ * closed first), `timedOut` (its connection timed out, then closed first) or `upgraded` (the
+ * request switched protocols: its connection was taken over, by a WebSocket say).
  */
-export type ResponseEnding = 'finished' | 'aborted' | 'timedOut'
+export type ResponseEnding = 'finished' | 'aborted' | 'timedOut' | 'upgraded'
 
 /** What onResponseEnd() needs of a response: Node's `ServerResponse` or an equivalent. */
 export interface ResponseLike {
   readonly statusCode: number
   readonly headersSent: boolean
   readonly writableFinished: boolean
+  /** True once the response's end() was called (Node's responses, HTTP/1 and HTTP/2, have it). */
+  readonly writableEnded?: boolean
   on(event: 'close', listener: () => void): unknown
 }
 
@@ -62,7 +67,8 @@ const RESPONSE_FINISH = 'http.server.response.finish'
  * its 'finish' listeners, where 'close' would come) or when its connection closes first.
  * Responses of Node's HTTP/1 server (with `request` its IncomingMessage) are watched without a
  * per-request listener; any other (HTTP/2, an injected request) through its own 'close' event,
- * which cannot tell a timeout from an abort.
+ * which cannot tell a timeout from an abort. An upgrade request ends when its connection is
+ * taken over.
  */
 export function onResponseEnd(request: unknown, watch: ResponseWatch): void {
   const response = watch.response
@@ -75,6 +81,12 @@ export function onResponseEnd(request: unknown, watch: ResponseWatch): void {
   if (socket.closed) {
     // The client left before the watch started: no 'close' is coming any more.
     process.nextTick(settle, watch, 'aborted')
+    return
+  }
+  // Node gives an upgrade request to 'upgrade' listeners with the socket taken off its HTTP
+  // parser: the channel never reports its response, which is a 101 written on the socket itself.
+  if ((request as { upgrade?: unknown }).upgrade === true) {
+    watchUpgrade(socket, response, watch)
     return
   }
   let connection = connections.get(socket)
@@ -137,7 +149,81 @@ function onResponseClose(this: ResponseLike): void {
   const watch = others.get(this)
   if (watch === undefined) return
   others.delete(this)
-  settle(watch, this.writableFinished ? 'finished' : 'aborted')
+  settle(watch, closedEnding(this))
+}
+
+// An HTTP/2 stream's state, as Http2ServerResponse's `stream` has it.
+interface StreamState {
+  readonly rstCode?: unknown
+  readonly aborted?: unknown
+}
+
+const NO_ERROR = 0
+
+// An Http2ServerResponse's `writableFinished` is its stream's, which a closed stream reports
+// whatever the client did: the response was sent in full only if end() was called and the
+// stream closed cleanly, neither reset (a non-zero code) nor aborted before its writable end.
+// A framework may also have swapped the response's prototype (Express does), hiding the getters
+// read here: a throw means nothing can be told of the response.
+function closedEnding(response: ResponseLike): ResponseEnding {
+  try {
+    const stream = (response as { stream?: StreamState | null }).stream
+    if (stream !== null && typeof stream === 'object' && typeof stream.rstCode === 'number') {
+      const clean = stream.rstCode === NO_ERROR && stream.aborted !== true
+      return clean && response.writableEnded === true ? 'finished' : 'aborted'
+    }
+    return response.writableFinished ? 'finished' : 'aborted'
+  } catch {
+    return 'aborted'
+  }
+}
+
+// The listeners of one upgrade request, removed at its end: the connection may outlive it by
+// hours (a WebSocket) and must not keep the watch, and its span, alive that long.
+class UpgradeWatch {
+  private done = false
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly response: EventEmitter,
+    private readonly watch: ResponseWatch,
+  ) {}
+
+  // A protocol handler reads the connection once it has written its 101 (ws does, after the
+  // handshake): a 'data' or 'readable' listener means the connection was taken over.
+  readonly onNewListener = (event: string | symbol): void => {
+    if (event === 'data' || event === 'readable') this.end('upgraded')
+  }
+
+  // The app answered through the response instead (a refused handshake, say).
+  readonly onFinish = (): void => this.end('finished')
+
+  readonly onClose = (): void => this.end('aborted')
+
+  start(): void {
+    const { socket, response } = this
+    if (socket.listenerCount('data') > 0 || socket.listenerCount('readable') > 0) {
+      // Taken over before the framework saw the request (the handshake was done first).
+      this.end('upgraded')
+      return
+    }
+    socket.on('newListener', this.onNewListener)
+    socket.on('close', this.onClose)
+    response.on('finish', this.onFinish)
+  }
+
+  private end(ending: ResponseEnding): void {
+    if (this.done) return
+    this.done = true
+    this.socket.off('newListener', this.onNewListener)
+    this.socket.off('close', this.onClose)
+    this.response.off('finish', this.onFinish)
+    process.nextTick(settle, this.watch, ending)
+  }
+}
+
+function watchUpgrade(socket: Socket, response: EventEmitter, watch: ResponseWatch): void {
+  new UpgradeWatch(socket, response, watch).start()
 }
 
 function settle(watch: ResponseWatch, ending: ResponseEnding): void {

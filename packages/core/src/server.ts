@@ -4,6 +4,7 @@
 import { FORMAT_HTTP_HEADERS, type Span, type SpanOptions } from 'opentracing'
 import { isHeaderName, toCarrier } from './carrier.js'
 import { withSpan } from './context.js'
+import { ConnectionTimeoutError } from './errors.js'
 import { Guard, isNoopSpan, isNoopTracer } from './guard.js'
 import { onResponseEnd, type ResponseEnding, type ResponseLike } from './response-end.js'
 import type {
@@ -12,7 +13,15 @@ import type {
   ServerResult,
   ServerTracingOptions,
 } from './types.js'
-import { capTag, ignoreRule, normalizeMethod, pathOf, redactUrl, type IgnoreRule } from './url.js'
+import {
+  addPeerAddress,
+  capTag,
+  ignoreRule,
+  normalizeMethod,
+  pathOf,
+  redactUrl,
+  type IgnoreRule,
+} from './url.js'
 
 /** Reads the ServerRequestInfo of an adapter's own request object. */
 export type ServerRequestReader<Source> = (source: Source) => ServerRequestInfo
@@ -71,8 +80,10 @@ export class ServerTracing {
     const { guard, options } = settings
     let request: ServerRequestInfo | undefined
     if (ignore !== undefined) {
-      request = read(source)
-      if (guard.ignores(ignore, request, pathOf(request.url))) return undefined
+      request = guard.call('describeRequest', read, source, undefined)
+      if (request === undefined || guard.ignores(ignore, request, pathOf(request.url))) {
+        return undefined
+      }
     }
     const tracer = guard.tracer(options.tracer)
     if (tracer === undefined) return undefined
@@ -80,7 +91,10 @@ export class ServerTracing {
     // Read now or never: the handle must not keep `source`, which an adapter may use as the key
     // of a WeakMap holding this very handle (an entry leading back to its key lives longer).
     if (tracerRecords || settings.hasFinishHooks || options.onStart !== undefined) {
-      request ??= read(source)
+      // A request the adapter cannot read (a framework broken on this transport, say) goes on
+      // untraced rather than failing the app in the adapter.
+      request ??= guard.call('describeRequest', read, source, undefined)
+      if (request === undefined) return undefined
     }
     const method = request === undefined ? NOOP_SPAN_NAME : normalizeMethod(request.method)
     const spanOptions: SpanOptions = {}
@@ -118,11 +132,7 @@ export class ServerTracing {
       'http.method': method,
       'http.url': redactUrl(url),
     }
-    const address = request.remoteAddress
-    if (address !== undefined) {
-      if (address.includes(':') && !address.startsWith('::ffff:')) tags['peer.ipv6'] = address
-      else tags['peer.ipv4'] = address.startsWith('::ffff:') ? address.slice(7) : address
-    }
+    if (request.remoteAddress !== undefined) addPeerAddress(tags, request.remoteAddress)
     if (request.remotePort !== undefined) tags['peer.port'] = request.remotePort
     return tags
   }
@@ -264,22 +274,18 @@ class ResponseFinish<Source> {
 
   responseEnded(ending: ResponseEnding): void {
     const { response, handle } = this
+    const route = this.guard.call('route', this.routeOf, this.source, undefined) || undefined
     const statusCode =
       ending === 'finished' || response.headersSent ? response.statusCode : undefined
-    const route = this.guard.call('route', this.routeOf, this.source, undefined) || undefined
-    if (ending === 'timedOut')
+    // The 101 went out on the socket, past the response object (which still says 200).
+    if (ending === 'upgraded') handle.finish({ statusCode: SWITCHING_PROTOCOLS, route })
+    else if (ending === 'timedOut')
       handle.finish({ statusCode, route, error: new ConnectionTimeoutError() })
     else handle.finish({ statusCode, route, aborted: ending === 'aborted' })
   }
 }
 
-/** The error of a request whose connection timed out before its response was sent. */
-class ConnectionTimeoutError extends Error {
-  override name = 'ConnectionTimeoutError'
-  constructor() {
-    super('the connection timed out before the response was sent')
-  }
-}
+const SWITCHING_PROTOCOLS = 101
 
 function asRequestInfo(request: unknown): ServerRequestInfo {
   return request as ServerRequestInfo

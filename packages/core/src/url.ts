@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from 'node:net'
 import type { IgnoreOption } from './types.js'
 
 /** Longest tag value tracehop writes; longer values are cut and end in "…". */
@@ -134,4 +135,15 @@ export function ignoreRule<Request>(
     }
     return false
   }
+}
+
+/**
+ * Sets `peer.ipv4` or `peer.ipv6` from a client address as the adapter resolved it: the socket's
+ * peer, or behind a trusted proxy the X-Forwarded-For entry the framework picked, which holds
+ * whatever a proxy (or a client) wrote there (`unknown`, a port, a name): only an IP is recorded.
+ */
+export function addPeerAddress(tags: Record<string, unknown>, address: string): void {
+  const unmapped = address.startsWith('::ffff:') ? address.slice(7) : address
+  if (isIPv4(unmapped)) tags['peer.ipv4'] = unmapped
+  else if (isIPv6(address)) tags['peer.ipv6'] = address
 }

@@ -65,7 +65,7 @@ export function tracingErrorHandler(): ErrorRequestHandler {
 function describeRequest(req: Request): ServerRequestInfo {
   const headers = req.headers
   const socket = req.socket
-  return {
+  const request: ServerRequestInfo = {
     method: req.method,
     // originalUrl is Express's; a plain Node request (the middleware called by hand) has url.
     url: req.originalUrl ?? req.url,
@@ -75,6 +75,50 @@ function describeRequest(req: Request): ServerRequestInfo {
     remoteAddress: socket?.remoteAddress,
     remotePort: socket?.remotePort,
   }
+  const app = req.app as ExpressApp | undefined
+  // Behind a proxy the app trusts, Express resolves scheme, host and client from X-Forwarded-*:
+  // read then only, the default (trusting none) leaving them as the socket says.
+  if (app !== undefined && trustsProxy(app)) describeForwarded(req, app, request)
+  return request
+}
+
+/** What of an Express app describeRequest() reads: its settings. */
+interface ExpressApp {
+  get(setting: string): unknown
+}
+
+/** Express's compiled `trust proxy` setting: whether the hop-th address from the socket is trusted. */
+type TrustFunction = (address: string | undefined, hop: number) => boolean
+
+function trustsProxy(app: ExpressApp): boolean {
+  if (typeof app.get !== 'function') return false
+  const setting = app.get('trust proxy')
+  return setting !== undefined && setting !== false && setting !== 0 && setting !== ''
+}
+
+// As Express resolves them: `req.protocol` and `req.ip` (its trust function applied to the socket
+// peer and to each X-Forwarded-For hop), and the host as Express 5's `req.host` reads it (Express
+// 4's `req.hostname` is the same without the port, which `http.url` needs).
+function describeForwarded(req: Request, app: ExpressApp, request: ServerRequestInfo): void {
+  request.protocol = req.protocol
+  const trust = app.get('trust proxy fn') as TrustFunction | undefined
+  const forwardedHost = firstEntry(request.headers, 'x-forwarded-host')
+  if (forwardedHost !== '' && typeof trust === 'function' && trust(request.remoteAddress, 0)) {
+    request.host = forwardedHost
+  }
+  const ip = req.ip
+  if (ip !== request.remoteAddress) {
+    // The client is a hop of X-Forwarded-For: the socket's port is the proxy's, not the client's.
+    request.remoteAddress = ip
+    request.remotePort = undefined
+  }
+}
+
+function firstEntry(headers: ServerRequestInfo['headers'], name: string): string {
+  const value = (headers as Record<string, unknown> | undefined)?.[name]
+  if (typeof value !== 'string') return ''
+  const comma = value.indexOf(',')
+  return (comma === -1 ? value : value.slice(0, comma)).trim()
 }
 
 function isEncrypted(socket: unknown): boolean {

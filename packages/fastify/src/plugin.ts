@@ -66,17 +66,41 @@ function tracingPluginCallback(
   done()
 }
 
+// Scheme, host and client as Fastify resolves them: from the socket (the session's, over HTTP/2),
+// the Host header or HTTP/2's `:authority`, and from X-Forwarded-* only under `trustProxy`.
 function describeRequest(request: FastifyRequest): ServerRequestInfo {
-  const socket = request.raw.socket as { remoteAddress?: string; remotePort?: number } | null
-  return {
+  const raw = request.raw
+  const socket = raw.socket as { remoteAddress?: string; remotePort?: number } | null
+  const ip = request.ip
+  const info: ServerRequestInfo = {
     method: request.method,
     url: request.url,
     headers: request.headers,
-    host: request.headers.host,
-    protocol: request.protocol,
-    remoteAddress: socket?.remoteAddress,
-    remotePort: socket?.remotePort,
+    host: undefined,
+    protocol: undefined,
+    remoteAddress: ip,
+    // A client found in X-Forwarded-For: the socket's port is the proxy's, not the client's.
+    remotePort: ip === socket?.remoteAddress ? socket?.remotePort : undefined,
   }
+  const host = (request as { host?: unknown }).host
+  if (typeof host === 'string' || forwardedByTrustedHop(request)) {
+    // Fastify 5's `host` (with the port) and Fastify 4's `hostname` are the same value.
+    info.host = (typeof host === 'string' ? host : request.hostname) || undefined
+    info.protocol = request.protocol
+  } else {
+    info.host = raw.headers.host ?? (raw.headers[':authority'] as string | undefined)
+    info.protocol =
+      (socket as { encrypted?: unknown } | null)?.encrypted === true ? 'https' : 'http'
+  }
+  return info
+}
+
+// Fastify 5 takes X-Forwarded-Proto and -Host only from a trusted peer; Fastify 4 from any peer
+// once `trustProxy` is set (its `ips` exist then). There they are believed only when X-Forwarded-For
+// shows the peer trusted (a hop beyond the socket's address), so no client sets them by itself.
+function forwardedByTrustedHop(request: FastifyRequest): boolean {
+  const ips = (request as { ips?: unknown }).ips
+  return !Array.isArray(ips) || ips.length > 1
 }
 
 function routeOf(request: FastifyRequest): string | undefined {
