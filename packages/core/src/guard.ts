@@ -202,9 +202,17 @@ export function isNoopTracer(tracer: Tracer): boolean {
 }
 
 /**
- * True for a span of opentracing's own no-op class (what its no-op tracer returns, through the
- * global tracer too): nothing set on it is kept.
+ * True for a span that keeps nothing set on it: one of opentracing's own no-op class (what its
+ * no-op tracer returns, through the global tracer too), or one that says so through an
+ * `isRecording()` of OpenTelemetry's meaning (a sampled-out span of @tracehop/otel).
  */
-export function isNoopSpan(span: Span): boolean {
-  return Object.getPrototypeOf(span) === Span.prototype
+export function recordsNothing(span: Span): boolean {
+  if (Object.getPrototypeOf(span) === Span.prototype) return true
+  const isRecording = (span as { isRecording?: unknown }).isRecording
+  if (typeof isRecording !== 'function') return false
+  try {
+    return isRecording.call(span) === false
+  } catch {
+    return false
+  }
 }

@@ -5,7 +5,7 @@ import { FORMAT_HTTP_HEADERS, type Span, type SpanOptions } from 'opentracing'
 import { isHeaderName, toCarrier } from './carrier.js'
 import { withSpan } from './context.js'
 import { ConnectionTimeoutError } from './errors.js'
-import { Guard, isNoopSpan, isNoopTracer } from './guard.js'
+import { Guard, isNoopTracer, recordsNothing } from './guard.js'
 import { onResponseEnd, type ResponseEnding, type ResponseLike } from './response-end.js'
 import type {
   ServerFinishState,
@@ -115,7 +115,7 @@ export class ServerTracing {
       guard.call('onStart', options.onStart, state, undefined)
     }
     // The global tracer over the no-op one cannot be seen through, but its spans can.
-    const finishHasEffect = (tracerRecords && !isNoopSpan(span)) || settings.hasFinishHooks
+    const finishHasEffect = (tracerRecords && !recordsNothing(span)) || settings.hasFinishHooks
     return new ServerSpanHandle(span, request, method, traceHeader, finishHasEffect, settings)
   }
 

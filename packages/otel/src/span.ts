@@ -67,6 +67,11 @@ export class BridgeSpan extends Span {
     this.outcome = outcome
   }
 
+  /** False for a span the SDK does not record (sampled out): tracehop then records nothing. */
+  isRecording(): boolean {
+    return this.otel.isRecording()
+  }
+
   protected override _context(): BridgeSpanContext {
     return this.spanContext
   }

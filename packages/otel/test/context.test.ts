@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events'
 import assert from 'node:assert/strict'
 import { beforeEach, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -156,5 +157,14 @@ describe('propagation through the OTel propagator', () => {
     const carrier = serveAndCallOut({ traceparent: unsampled })
     assert.equal(sdk.spans().length, 0)
     assert.match(carrier.traceparent ?? '', /^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-00$/)
+    // Nothing is recorded, so nothing waits for the response to end.
+    const response = Object.assign(new EventEmitter(), {
+      statusCode: 200,
+      headersSent: true,
+      writableFinished: true,
+    })
+    const unsampledRequest = { method: 'GET', url: '/', headers: { traceparent: unsampled } }
+    server.start(unsampledRequest)?.finishOnResponseEnd({}, response, () => '/', undefined)
+    assert.equal(response.listenerCount('close'), 0)
   })
 })
