@@ -2,6 +2,7 @@
 // processes and exports them, and the global propagator carries their context.
 import {
   context as otelContext,
+  INVALID_SPAN_CONTEXT,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
@@ -91,7 +92,7 @@ export class OpenTracingOnOtel extends Tracer {
     const spanContext = trace.getSpanContext(extracted)
     const baggage = propagation.getBaggage(extracted)
     if (spanContext === undefined && baggage === undefined) return null
-    return new BridgeSpanContext(spanContext ?? INVALID, baggage)
+    return new BridgeSpanContext(spanContext ?? INVALID_SPAN_CONTEXT, baggage)
   }
 
   /** Wraps an OTel span tracehop did not start, so it can parent tracehop's spans. */
@@ -116,10 +117,6 @@ export class OpenTracingOnOtel extends Tracer {
     return tracer
   }
 }
-
-const INVALID = trace
-  .wrapSpanContext({ traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 0 })
-  .spanContext()
 
 function newOutcome(): Outcome {
   return { failed: false, statusCode: undefined, errorType: undefined, errorMessage: undefined }
@@ -149,9 +146,7 @@ function parentContext(parent: BridgeSpanContext, kind: SpanKind): Context {
       (active as { kind?: unknown }).kind === SpanKind.SERVER &&
       active.spanContext().traceId === parent.otel.traceId
     ) {
-      const withActive = trace.setSpan(ROOT_CONTEXT, active)
-      const baggage = parent.baggage
-      return baggage === undefined ? withActive : propagation.setBaggage(withActive, baggage)
+      return withBaggage(trace.setSpan(ROOT_CONTEXT, active), parent.baggage)
     }
   }
   return contextOf(parent)
@@ -159,9 +154,11 @@ function parentContext(parent: BridgeSpanContext, kind: SpanKind): Context {
 
 /** The OTel context carrying a span context and its baggage, to parent a span or inject. */
 export function contextOf(spanContext: BridgeSpanContext): Context {
-  const withSpan = trace.setSpanContext(ROOT_CONTEXT, spanContext.otel)
-  const baggage = spanContext.baggage
-  return baggage === undefined ? withSpan : propagation.setBaggage(withSpan, baggage)
+  return withBaggage(trace.setSpanContext(ROOT_CONTEXT, spanContext.otel), spanContext.baggage)
+}
+
+function withBaggage(context: Context, baggage: Baggage | undefined): Context {
+  return baggage === undefined ? context : propagation.setBaggage(context, baggage)
 }
 
 // The first childOf reference is the parent (else the first followsFrom); the others are links.
