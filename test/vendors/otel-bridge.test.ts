@@ -11,16 +11,9 @@ import {
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin'
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3'
-import { resourceFromAttributes } from '@opentelemetry/resources'
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-  type SpanExporter,
-} from '@opentelemetry/sdk-trace-base'
+import { InMemorySpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base'
 import { registerOtelContext } from '@tracehop/example-tracers'
 import { createOtelTracer } from '@tracehop/otel'
-import type { Tracer } from 'opentracing'
 import { bodiesAt, startCollector } from '../support/net.js'
 import { decodeOtlp } from '../support/otlp.js'
 import { assertScenario, type VendorSpan } from './support/expectations.js'
@@ -28,9 +21,10 @@ import {
   fromBridgeOtlp,
   fromBridgeReadable,
   fromZipkin,
+  runOnOtelSdk,
   type ZipkinSpan,
 } from './support/otel-backend.js'
-import { runScenario, type ServiceName } from './support/scenario.js'
+import type { ServiceName } from './support/scenario.js'
 
 const w3c = () =>
   new CompositePropagator({
@@ -46,33 +40,18 @@ const b3 = () =>
 
 registerOtelContext()
 
-async function runWith(
+function runWith(
   propagator: TextMapPropagator,
   exporter: (service: ServiceName) => SpanExporter,
-  beforeShutdown: () => void = () => undefined,
+  beforeShutdown?: () => void,
 ) {
   propagation.disable()
   propagation.setGlobalPropagator(propagator)
-  const providers: BasicTracerProvider[] = []
-  const tracers = new Map<ServiceName, Tracer>()
-  const result = await runScenario((service) => {
-    let tracer = tracers.get(service)
-    if (tracer === undefined) {
-      const provider = new BasicTracerProvider({
-        resource: resourceFromAttributes({ 'service.name': service }),
-        spanProcessors: [new SimpleSpanProcessor(exporter(service))],
-      })
-      providers.push(provider)
-      tracer = createOtelTracer({ tracerProvider: provider })
-      tracers.set(service, tracer)
-    }
-    return tracer
-  })
-  for (const provider of providers) await provider.forceFlush()
-  // Shutting down clears an in-memory exporter: read it first.
-  beforeShutdown()
-  for (const provider of providers) await provider.shutdown()
-  return result
+  return runOnOtelSdk(
+    (tracerProvider) => createOtelTracer({ tracerProvider }),
+    exporter,
+    beforeShutdown,
+  )
 }
 
 describe('vendor: the OpenTelemetry SDK through @tracehop/otel', () => {

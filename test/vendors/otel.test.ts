@@ -10,20 +10,13 @@ import {
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3'
 import { JaegerPropagator } from '@opentelemetry/propagator-jaeger'
-import { resourceFromAttributes } from '@opentelemetry/resources'
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-  type SpanExporter,
-} from '@opentelemetry/sdk-trace-base'
+import { InMemorySpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base'
 import { TracerShim } from '@opentelemetry/shim-opentracing'
 import type { TextMapPropagator } from '@opentelemetry/api'
 import { bodiesAt, startCollector } from '../support/net.js'
 import { decodeOtlp } from '../support/otlp.js'
 import { assertScenario, type VendorSpan } from './support/expectations.js'
-import { fromOtlp, fromReadable } from './support/otel-backend.js'
-import { runScenario, type ServiceName } from './support/scenario.js'
+import { fromOtlp, fromReadable, runOnOtelSdk } from './support/otel-backend.js'
 
 const propagators: Record<string, () => TextMapPropagator> = {
   'W3C traceparent + baggage': () =>
@@ -42,35 +35,22 @@ const propagators: Record<string, () => TextMapPropagator> = {
     }),
 }
 
-async function runWith(
+function runWith(
   propagator: () => TextMapPropagator,
   exporter: () => SpanExporter,
-  beforeShutdown: () => void = () => undefined,
+  beforeShutdown?: () => void,
 ) {
-  const providers: BasicTracerProvider[] = []
-  const tracers = new Map<ServiceName, TracerShim>()
-  const result = await runScenario((service) => {
-    let tracer = tracers.get(service)
-    if (tracer === undefined) {
-      const provider = new BasicTracerProvider({
-        resource: resourceFromAttributes({ 'service.name': service }),
-        spanProcessors: [new SimpleSpanProcessor(exporter())],
-      })
-      providers.push(provider)
+  return runOnOtelSdk(
+    (provider) => {
       const shared = propagator()
-      tracer = new TracerShim(provider.getTracer('tracehop-vendor-test'), {
+      return new TracerShim(provider.getTracer('tracehop-vendor-test'), {
         textMapPropagator: shared,
         httpHeadersPropagator: shared,
       })
-      tracers.set(service, tracer)
-    }
-    return tracer
-  })
-  for (const provider of providers) await provider.forceFlush()
-  // Shutting down clears an in-memory exporter: read it first.
-  beforeShutdown()
-  for (const provider of providers) await provider.shutdown()
-  return result
+    },
+    exporter,
+    beforeShutdown,
+  )
 }
 
 describe('vendor: the OpenTelemetry SDK through its OpenTracing shim', () => {

@@ -2,9 +2,49 @@
 // VendorSpans. Spans of the OpenTracing shim keep OpenTracing's tags; spans of @tracehop/otel
 // carry OTel's kinds and stable HTTP attributes, read back into the tags the scenario checks.
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api'
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
+import { resourceFromAttributes } from '@opentelemetry/resources'
+import {
+  BasicTracerProvider,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base'
+import type { Tracer } from 'opentracing'
 import { attributesOf, type ReceivedSpan } from '../../support/otlp.js'
 import type { VendorSpan } from './expectations.js'
+import { runScenario, type ScenarioResult, type ServiceName } from './scenario.js'
+
+/**
+ * Runs the vendor scenario with one OTel SDK provider per service (its own service.name, spans
+ * to `exporter(service)`), the tracer of each built by `tracerOf(provider)`. Flushes every
+ * provider, calls `beforeShutdown` (shutting down clears an in-memory exporter: read it there),
+ * then shuts them down.
+ */
+export async function runOnOtelSdk(
+  tracerOf: (provider: BasicTracerProvider) => Tracer,
+  exporter: (service: ServiceName) => SpanExporter,
+  beforeShutdown: () => void = () => undefined,
+): Promise<ScenarioResult> {
+  const providers: BasicTracerProvider[] = []
+  const tracers = new Map<ServiceName, Tracer>()
+  const result = await runScenario((service) => {
+    let tracer = tracers.get(service)
+    if (tracer === undefined) {
+      const provider = new BasicTracerProvider({
+        resource: resourceFromAttributes({ 'service.name': service }),
+        spanProcessors: [new SimpleSpanProcessor(exporter(service))],
+      })
+      providers.push(provider)
+      tracer = tracerOf(provider)
+      tracers.set(service, tracer)
+    }
+    return tracer
+  })
+  for (const provider of providers) await provider.forceFlush()
+  beforeShutdown()
+  for (const provider of providers) await provider.shutdown()
+  return result
+}
 
 const ERROR_STATUS: number = SpanStatusCode.ERROR
 
