@@ -105,6 +105,9 @@ describe('onResponseEnd on upgrade requests', () => {
     server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket) => {
       const res = new http.ServerResponse(req)
       res.assignSocket(socket)
+      // An upgraded socket is the app's, error handling included: the client's reset after the
+      // test is done with it would otherwise be an uncaught ECONNRESET.
+      socket.on('error', () => undefined)
       sockets.push(socket)
       onResponseEnd(req, { response: res, responseEnded: (ending) => endings.push(ending) })
       handle(socket, res)
