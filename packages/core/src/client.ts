@@ -1,6 +1,6 @@
 // One outbound call's span, start to finish: ClientTracing.start() starts a child of the active
 // span and builds the headers that carry its context; the handle it returns finishes it once.
-import { FORMAT_HTTP_HEADERS, type Span, type SpanOptions, type Tracer } from 'opentracing'
+import { FORMAT_HTTP_HEADERS, type Span, type Tracer } from 'opentracing'
 import { isHeaderName, isHeaderValue, padB3Id } from './carrier.js'
 import { activeSpan, tracerTracesTransport } from './context.js'
 import { Guard } from './guard.js'
@@ -53,13 +53,9 @@ export class ClientTracing {
       'http.method': method,
       ...target.tags,
     }
-    const spanOptions: SpanOptions = { tags }
-    if (parent !== undefined) {
-      const parentContext = guard.context(parent)
-      if (parentContext !== undefined) spanOptions.childOf = parentContext
-    }
+    const parentContext = parent === undefined ? undefined : guard.context(parent)
     const name = nameFor(settings, request, method, target.peer)
-    const span = guard.startSpan(tracer, name, spanOptions)
+    const span = guard.startSpan(tracer, name, tags, parentContext)
     if (span === undefined) return undefined
     const headers = this.propagates(href) ? this.inject(tracer, span) : NO_HEADERS
     const peer = target.peer

@@ -4,7 +4,6 @@ import {
   globalTracer,
   Span as NoopSpan,
   type Span,
-  type SpanOptions,
   type Tracer,
 } from 'opentracing'
 import { Guard } from './guard.js'
@@ -119,14 +118,10 @@ function guardFor(onError: ErrorHandler | undefined): Guard {
 
 function startChildSpan(name: string, options: ActiveSpanOptions, guard: Guard): Span {
   const parent = activeSpan()
-  const spanOptions: SpanOptions = {}
-  if (parent !== undefined) {
-    const parentContext = guard.context(parent)
-    if (parentContext !== undefined) spanOptions.childOf = parentContext
-  }
-  if (options.tags !== undefined) spanOptions.tags = { ...options.tags }
+  const parentContext = parent === undefined ? undefined : guard.context(parent)
+  const tags = options.tags === undefined ? undefined : { ...options.tags }
   const tracer = options.tracer ?? guard.call('tracer', tracerOf, parent, undefined)
-  const span = guard.startSpan(tracer ?? globalTracer(), name, spanOptions)
+  const span = guard.startSpan(tracer ?? globalTracer(), name, tags, parentContext)
   // A broken tracer must not break the user's function: it gets a span that records nothing.
   return span ?? new NoopSpan()
 }

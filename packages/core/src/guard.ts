@@ -61,8 +61,19 @@ export class Guard {
     return typeof name === 'string' && name !== '' ? name : fallback
   }
 
-  /** Starts a span; undefined (reported) when the tracer throws or returns no span. */
-  startSpan(tracer: Tracer, name: string, options: SpanOptions): Span | undefined {
+  /**
+   * Starts a span with `tags`, the child of `parent` when there is one; undefined (reported) when
+   * the tracer throws or returns no span.
+   */
+  startSpan(
+    tracer: Tracer,
+    name: string,
+    tags: Record<string, unknown> | undefined,
+    parent: SpanContext | undefined,
+  ): Span | undefined {
+    // `childOf`, not a reference: the OpenTelemetry shim parents only by `childOf`. One shape for
+    // every span (absent fields undefined, which every tracer reads as absent).
+    const options = { tags, childOf: parent } as SpanOptions
     let span: unknown
     try {
       span = tracer.startSpan(name, options)

@@ -1,7 +1,7 @@
 // One server request's span, start to finish: ServerTracing.start() reads the request, continues
 // the caller's trace and starts the span; the handle it returns runs the handler with the span
 // active and finishes it once, from the response's end or from the adapter's own result.
-import { FORMAT_HTTP_HEADERS, type Span, type SpanOptions } from 'opentracing'
+import { FORMAT_HTTP_HEADERS, type Span, type SpanContext } from 'opentracing'
 import { isHeaderName, toCarrier } from './carrier.js'
 import { withSpan } from './context.js'
 import { ConnectionTimeoutError } from './errors.js'
@@ -97,17 +97,16 @@ export class ServerTracing {
       if (request === undefined) return undefined
     }
     const method = request === undefined ? NOOP_SPAN_NAME : normalizeMethod(request.method)
-    const spanOptions: SpanOptions = {}
+    let tags: Record<string, unknown> | undefined
+    let parent: SpanContext | undefined
     if (tracerRecords) {
       const described = request as ServerRequestInfo
-      spanOptions.tags = this.startTags(described, method)
+      tags = this.startTags(described, method)
       if (this.trusts(described)) {
-        const carrier = toCarrier(described.headers)
-        const parent = guard.extract(tracer, FORMAT_HTTP_HEADERS, carrier)
-        if (parent !== undefined) spanOptions.childOf = parent
+        parent = guard.extract(tracer, FORMAT_HTTP_HEADERS, toCarrier(described.headers))
       }
     }
-    const span = guard.startSpan(tracer, method, spanOptions)
+    const span = guard.startSpan(tracer, method, tags, parent)
     if (span === undefined) return undefined
     const traceHeader = this.responseHeader === undefined ? undefined : this.traceHeader(span)
     if (options.onStart !== undefined) {

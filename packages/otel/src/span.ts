@@ -2,9 +2,12 @@
 import {
   createContextKey,
   isSpanContextValid,
+  ROOT_CONTEXT,
   SpanStatusCode,
+  trace,
   type Attributes,
   type Baggage,
+  type Context,
   type HrTime,
   type Span as OtelSpan,
   type SpanContext as OtelSpanContext,
@@ -19,13 +22,28 @@ export const ACTIVE_SPAN_KEY = createContextKey('tracehop active span')
 
 /** An OpenTracing span context: an OTel span context (maybe invalid: baggage only) and baggage. */
 export class BridgeSpanContext extends SpanContext {
+  private contextBaggage: Baggage | undefined
+
   constructor(
     /** The OTel span context; invalid for a carrier that held baggage only. */
     readonly otel: OtelSpanContext,
     /** The span's OpenTracing baggage, as OTel Baggage. */
     public baggage: Baggage | undefined,
+    // The OTel context already holding both (the one extracted from a carrier), if any.
+    private context?: Context,
   ) {
     super()
+    this.contextBaggage = baggage
+  }
+
+  /** The OTel context carrying this span context and its baggage: to parent a span or inject. */
+  toContext(): Context {
+    // Made once per baggage: a span's context parents every child and every inject of the span.
+    if (this.context === undefined || this.contextBaggage !== this.baggage) {
+      this.context = withBaggage(trace.setSpanContext(ROOT_CONTEXT, this.otel), this.baggage)
+      this.contextBaggage = this.baggage
+    }
+    return this.context
   }
 
   override toTraceId(): string {
@@ -159,6 +177,11 @@ function exceptionAttributes(fields: Record<string, unknown>): Attributes {
   const stack = fields.stack
   if (typeof stack === 'string') attributes['exception.stacktrace'] = stack
   return attributes
+}
+
+/** `context` with `baggage` as its OTel baggage; `context` itself when there is none. */
+export function withBaggage(context: Context, baggage: Baggage | undefined): Context {
+  return baggage === undefined ? context : propagation.setBaggage(context, baggage)
 }
 
 /** OpenTracing's epoch milliseconds (fractions included) as an OTel HrTime, to the microsecond. */

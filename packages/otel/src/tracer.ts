@@ -12,6 +12,7 @@ import {
   type Context,
   type Link,
   type Span as OtelSpan,
+  type SpanOptions as OtelSpanOptions,
   type TextMapGetter,
   type Tracer as OtelTracer,
   type TracerProvider,
@@ -19,14 +20,22 @@ import {
 import {
   FORMAT_HTTP_HEADERS,
   FORMAT_TEXT_MAP,
+  Reference,
   REFERENCE_CHILD_OF,
   Tracer,
-  type Reference,
+  type Span as OpenTracingSpan,
   type SpanContext,
   type SpanOptions,
 } from 'opentracing'
 import { kindOf, mapTags, type Outcome } from './attributes.js'
-import { ACTIVE_SPAN_KEY, BridgeSpan, BridgeSpanContext, hrTime } from './span.js'
+import {
+  ACTIVE_SPAN_KEY,
+  BridgeSpan,
+  BridgeSpanContext,
+  hrTime,
+  withBaggage,
+  type BridgeSpanSettings,
+} from './span.js'
 
 /** Options of createOtelTracer(). */
 export interface OtelTracerOptions {
@@ -43,46 +52,84 @@ export class OpenTracingOnOtel extends Tracer {
   private readonly scopes = new Map<string, OtelTracer>()
   private readonly keepOpenTracingTags: boolean
   private readonly provider: TracerProvider
+  // What every span of one kind shares, made once (indexed by SpanKind).
+  private readonly settingsByKind: readonly BridgeSpanSettings[]
+  private readonly foreignSettings: BridgeSpanSettings
 
   constructor(options: OtelTracerOptions = {}) {
     super()
-    this.keepOpenTracingTags = options.keepOpenTracingTags === true
+    const keepOpenTracingTags = options.keepOpenTracingTags === true
+    this.keepOpenTracingTags = keepOpenTracingTags
     // The global provider's tracers follow whatever provider is registered, even later.
     this.provider = options.tracerProvider ?? trace
+    const kinds = [
+      SpanKind.INTERNAL,
+      SpanKind.SERVER,
+      SpanKind.CLIENT,
+      SpanKind.PRODUCER,
+      SpanKind.CONSUMER,
+    ]
+    this.settingsByKind = kinds.map((kind) => ({
+      tracer: this,
+      kind,
+      keepOpenTracingTags,
+      foreign: false,
+    }))
+    this.foreignSettings = {
+      tracer: this,
+      kind: SpanKind.INTERNAL,
+      keepOpenTracingTags: false,
+      foreign: true,
+    }
+  }
+
+  // opentracing's startSpan turns `childOf` into a reference by deleting it from the caller's
+  // options, which changes them and leaves them slow to read: the parent is read as given instead.
+  override startSpan(name: string, options: SpanOptions = {}): BridgeSpan {
+    const { childOf, references } = options
+    const fields: SpanOptions = {
+      tags: options.tags ?? {},
+      references:
+        childOf === undefined ? (references ?? []) : [...(references ?? []), refer(childOf)],
+    }
+    if (options.startTime !== undefined) fields.startTime = options.startTime
+    return this._startSpan(name, fields)
   }
 
   protected override _startSpan(name: string, fields: SpanOptions): BridgeSpan {
     const tags = fields.tags ?? {}
     const kind = kindOf(tags['span.kind'])
-    const { parent, links } = parentAndLinks(fields.references)
+    const references = fields.references
     const attributes: Attributes = {}
     const outcome = newOutcome()
     mapTags(tags, kind, attributes, outcome, this.keepOpenTracingTags)
+    const options: OtelSpanOptions = { kind, attributes }
+    if (fields.startTime !== undefined) options.startTime = hrTime(fields.startTime)
+    let parent: BridgeSpanContext | undefined
+    if (references !== undefined && references.length > 0) {
+      const links: Link[] = []
+      parent = parentOf(references, links)
+      if (links.length > 0) options.links = links
+    }
     const otelSpan = this.scope(tags.component).startSpan(
       name,
-      {
-        kind,
-        attributes,
-        links,
-        ...(fields.startTime === undefined ? {} : { startTime: hrTime(fields.startTime) }),
-      },
+      options,
       parent === undefined ? ROOT_CONTEXT : parentContext(parent, kind),
     )
-    const settings = {
-      tracer: this,
-      kind,
-      keepOpenTracingTags: this.keepOpenTracingTags,
-      foreign: false,
-    }
     const baggage = parent === undefined ? undefined : inheritedBaggage(parent)
-    return new BridgeSpan(otelSpan, baggage, outcome, settings)
+    return new BridgeSpan(
+      otelSpan,
+      baggage,
+      outcome,
+      this.settingsByKind[kind] as BridgeSpanSettings,
+    )
   }
 
   protected override _inject(spanContext: SpanContext, format: string, carrier: unknown): void {
     if (format !== FORMAT_HTTP_HEADERS && format !== FORMAT_TEXT_MAP) return
     if (!(spanContext instanceof BridgeSpanContext) || carrier === null) return
     if (typeof carrier !== 'object') return
-    propagation.inject(contextOf(spanContext), carrier)
+    propagation.inject(spanContext.toContext(), carrier)
   }
 
   protected override _extract(format: string, carrier: unknown): BridgeSpanContext | null {
@@ -92,18 +139,12 @@ export class OpenTracingOnOtel extends Tracer {
     const spanContext = trace.getSpanContext(extracted)
     const baggage = propagation.getBaggage(extracted)
     if (spanContext === undefined && baggage === undefined) return null
-    return new BridgeSpanContext(spanContext ?? INVALID_SPAN_CONTEXT, baggage)
+    return new BridgeSpanContext(spanContext ?? INVALID_SPAN_CONTEXT, baggage, extracted)
   }
 
   /** Wraps an OTel span tracehop did not start, so it can parent tracehop's spans. */
   wrap(otelSpan: OtelSpan, baggage: Baggage | undefined): BridgeSpan {
-    const settings = {
-      tracer: this,
-      kind: SpanKind.INTERNAL,
-      keepOpenTracingTags: false,
-      foreign: true,
-    }
-    return new BridgeSpan(otelSpan, baggage, newOutcome(), settings)
+    return new BridgeSpan(otelSpan, baggage, newOutcome(), this.foreignSettings)
   }
 
   // One OTel tracer (instrumentation scope) per OpenTracing component: `@tracehop/express`, …
@@ -149,35 +190,28 @@ function parentContext(parent: BridgeSpanContext, kind: SpanKind): Context {
       return withBaggage(trace.setSpan(ROOT_CONTEXT, active), parent.baggage)
     }
   }
-  return contextOf(parent)
+  return parent.toContext()
 }
 
-/** The OTel context carrying a span context and its baggage, to parent a span or inject. */
-export function contextOf(spanContext: BridgeSpanContext): Context {
-  return withBaggage(trace.setSpanContext(ROOT_CONTEXT, spanContext.otel), spanContext.baggage)
-}
-
-function withBaggage(context: Context, baggage: Baggage | undefined): Context {
-  return baggage === undefined ? context : propagation.setBaggage(context, baggage)
+function refer(parent: OpenTracingSpan | SpanContext): Reference {
+  return new Reference(REFERENCE_CHILD_OF, parent)
 }
 
 // The first childOf reference is the parent (else the first followsFrom); the others are links.
-function parentAndLinks(references: Reference[] | undefined): {
-  parent: BridgeSpanContext | undefined
-  links: Link[]
-} {
-  const links: Link[] = []
-  if (references === undefined || references.length === 0) return { parent: undefined, links }
-  const contexts = references.map((reference) => reference.referencedContext())
-  let parentAt = references.findIndex((reference) => reference.type() === REFERENCE_CHILD_OF)
-  if (parentAt === -1) parentAt = 0
+function parentOf(references: Reference[], links: Link[]): BridgeSpanContext | undefined {
+  let parentAt = 0
+  if (references.length > 1) {
+    parentAt = references.findIndex((reference) => reference.type() === REFERENCE_CHILD_OF)
+    if (parentAt === -1) parentAt = 0
+  }
   let parent: BridgeSpanContext | undefined
-  contexts.forEach((candidate, index) => {
+  references.forEach((reference, index) => {
+    const candidate = reference.referencedContext()
     if (!(candidate instanceof BridgeSpanContext)) return
     if (index === parentAt) parent = candidate
     else links.push({ context: candidate.otel })
   })
-  return { parent, links }
+  return parent
 }
 
 // Header names arrive in any case from some carriers; the propagators ask in lower case.
