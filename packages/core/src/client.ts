@@ -5,7 +5,15 @@ import { isHeaderName, isHeaderValue, padB3Id } from './carrier.js'
 import { activeSpan, tracerTracesTransport } from './context.js'
 import { Guard } from './guard.js'
 import type { ClientRequestInfo, ClientResult, ClientTracingOptions } from './types.js'
-import { capTag, ignoreRule, normalizeMethod, pathOf, redactUrl, type IgnoreRule } from './url.js'
+import {
+  capTag,
+  ignoreRule,
+  normalizeMethod,
+  OTHER_METHOD,
+  pathOf,
+  redactUrl,
+  type IgnoreRule,
+} from './url.js'
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
 
@@ -53,6 +61,8 @@ export class ClientTracing {
       'http.method': method,
       ...target.tags,
     }
+    if (method === OTHER_METHOD)
+      tags['http.request.method_original'] = capTag(String(request.method))
     const parentContext = parent === undefined ? undefined : guard.context(parent)
     const name = nameFor(settings, request, method, target.peer)
     const span = guard.startSpan(tracer, name, tags, parentContext)

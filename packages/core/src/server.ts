@@ -18,6 +18,7 @@ import {
   capTag,
   ignoreRule,
   normalizeMethod,
+  OTHER_METHOD,
   pathOf,
   redactUrl,
   type IgnoreRule,
@@ -131,6 +132,9 @@ export class ServerTracing {
       'http.method': method,
       'http.url': redactUrl(url),
     }
+    // Which method `_OTHER` stands for, under OpenTelemetry's name (no OpenTracing one exists).
+    if (method === OTHER_METHOD)
+      tags['http.request.method_original'] = capTag(String(request.method))
     if (request.remoteAddress !== undefined) addPeerAddress(tags, request.remoteAddress)
     if (request.remotePort !== undefined) tags['peer.port'] = request.remotePort
     return tags

@@ -21,10 +21,13 @@ const KNOWN_METHODS = new Set([
 export function normalizeMethod(method: string | undefined): string {
   if (typeof method !== 'string' || method === '') return 'GET'
   if (KNOWN_METHODS.has(method)) return method
-  if (method.length > 16) return '_OTHER'
+  if (method.length > 16) return OTHER_METHOD
   const upper = method.toUpperCase()
-  return KNOWN_METHODS.has(upper) ? upper : '_OTHER'
+  return KNOWN_METHODS.has(upper) ? upper : OTHER_METHOD
 }
+
+/** The `http.method` of a method outside the known set (OpenTelemetry's name for it). */
+export const OTHER_METHOD = '_OTHER'
 
 // Matched against query parameter names only, after a length check: linear, no backtracking.
 const SECRET_NAME =

@@ -50,6 +50,10 @@ describe('client lifecycle', () => {
       tracer.finishedSpans().map((span) => span.operationName),
       ['GET example.com:443', '_OTHER example.com:80'],
     )
+    assert.deepEqual(
+      tracer.finishedSpans().map((span) => span.tags['http.request.method_original']),
+      [undefined, 'BREW'],
+    )
   })
 
   it('should record status >= 400 and network errors as errors, aborts as not', () => {

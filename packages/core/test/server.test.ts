@@ -97,11 +97,17 @@ describe('server lifecycle', () => {
       tracing.start({ ...request(), method })?.finish({ statusCode: 200, route: '/x' })
     }
     assert.deepEqual(
-      tracer.finishedSpans().map((span) => [span.operationName, span.tags['http.method']]),
+      tracer
+        .finishedSpans()
+        .map((span) => [
+          span.operationName,
+          span.tags['http.method'],
+          span.tags['http.request.method_original'],
+        ]),
       [
-        ['GET /x', 'GET'],
-        ['_OTHER /x', '_OTHER'],
-        ['_OTHER /x', '_OTHER'],
+        ['GET /x', 'GET', undefined],
+        ['_OTHER /x', '_OTHER', 'PURGE'],
+        ['_OTHER /x', '_OTHER', 'M'.repeat(100)],
       ],
     )
   })

@@ -58,6 +58,15 @@ describe('spans on the OTel SDK', () => {
     assert.equal(span.status.code, SpanStatusCode.UNSET)
   })
 
+  it('should name a method outside the known set _OTHER, with the original beside it', () => {
+    server.start({ ...request, method: 'PURGE' })?.finish({ statusCode: 200 })
+    const { name, attributes } = only()
+    assert.equal(name, '_OTHER')
+    assert.equal(attributes['http.request.method'], '_OTHER')
+    assert.equal(attributes['http.request.method_original'], 'PURGE')
+    assert.equal(sdk.seen[0]?.attributes['http.request.method_original'], 'PURGE')
+  })
+
   it('should read an IPv6 host, with or without a port', () => {
     server.start({ ...request, host: '[::1]:8080' })?.finish({ statusCode: 200 })
     server.start({ ...request, host: '[::1]' })?.finish({ statusCode: 200 })
