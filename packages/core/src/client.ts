@@ -61,8 +61,7 @@ export class ClientTracing {
       'http.method': method,
       ...target.tags,
     }
-    if (method === OTHER_METHOD)
-      tags['http.request.method_original'] = capTag(String(request.method))
+    if (method === OTHER_METHOD) tags['http.request.method_original'] = capTag(request.method)
     const parentContext = parent === undefined ? undefined : guard.context(parent)
     const name = nameFor(settings, request, method, target.peer)
     const span = guard.startSpan(tracer, name, tags, parentContext)

@@ -133,8 +133,7 @@ export class ServerTracing {
       'http.url': redactUrl(url),
     }
     // Which method `_OTHER` stands for, under OpenTelemetry's name (no OpenTracing one exists).
-    if (method === OTHER_METHOD)
-      tags['http.request.method_original'] = capTag(String(request.method))
+    if (method === OTHER_METHOD) tags['http.request.method_original'] = capTag(request.method)
     if (request.remoteAddress !== undefined) addPeerAddress(tags, request.remoteAddress)
     if (request.remotePort !== undefined) tags['peer.port'] = request.remotePort
     return tags
