@@ -1,10 +1,10 @@
-// Rewrites bench/RESULTS.md from a saved run (bench/out/raw-*.json), keeping the hand-written
-// part: for re-rendering after a change to the report, without measuring again.
+// Rewrites bench/results/cpu-time.md from a saved run (bench/out/raw-*.json): for re-rendering
+// after a change to the report, without measuring again.
 //   node bench/render.mjs bench/out/raw-<date>.json
 import { readFileSync, writeFileSync } from 'node:fs'
 import process from 'node:process'
 import { fileURLToPath } from 'node:url'
-import { handWrittenPart, printTargets, renderReport } from './lib/report.mjs'
+import { CPU_TIME_REPORT, printTargets, renderReport } from './lib/report.mjs'
 import { summarize } from './lib/stats.mjs'
 import { evaluateTargets } from './lib/targets.mjs'
 import { variants } from './lib/variants.mjs'
@@ -19,7 +19,6 @@ const rows = measured.map((variant) =>
 )
 const targets = evaluateTargets(new Map(rows.map((row) => [row.name, row])), rounds, memory)
 printTargets(targets)
-const resultsPath = fileURLToPath(new URL('RESULTS.md', import.meta.url))
-const handWritten = handWrittenPart(resultsPath)
-writeFileSync(resultsPath, renderReport({ rows, targets, memory, settings, handWritten }))
+const resultsPath = fileURLToPath(new URL(CPU_TIME_REPORT, import.meta.url))
+writeFileSync(resultsPath, renderReport({ rows, targets, memory, settings }))
 console.log(`report written to ${resultsPath}`)

@@ -1,14 +1,14 @@
 // npm run bench: tracehop's overhead against the bare frameworks and the alternatives.
 //   node bench/run.mjs [--quick] [--only express,fastify-otel] [--rounds 5] [--duration 3]
 //                      [--warmup 5] [--connections 50] [--no-memory]
-// A full run (no --quick, no --only) rewrites bench/RESULTS.md; others write bench/out/.
+// A full run (no --quick, no --only) rewrites bench/results/cpu-time.md; others write bench/out/.
 import { execSync } from 'node:child_process'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { LOAD_CORE, measureMemory, measureRound } from './lib/measure.mjs'
 import { canPin, startNode } from './lib/processes.mjs'
-import { handWrittenPart, printTargets, renderReport } from './lib/report.mjs'
+import { CPU_TIME_REPORT, printTargets, renderReport } from './lib/report.mjs'
 import { summarize } from './lib/stats.mjs'
 import { evaluateTargets } from './lib/targets.mjs'
 import { memoryVariants, selectVariants, variants as allVariants } from './lib/variants.mjs'
@@ -101,8 +101,9 @@ const targets = evaluateTargets(byName, rounds, memory)
 console.log(`\njaeger-client UDP packets received by the sink: ${packets}\n`)
 printTargets(targets)
 
-const resultsPath = here('RESULTS.md')
+const resultsPath = here(CPU_TIME_REPORT)
 mkdirSync(here('out'), { recursive: true })
+mkdirSync(here('results'), { recursive: true })
 const stamp = settings.date.replace(/[:.]/g, '-')
 writeFileSync(
   here(`out/raw-${stamp}.json`),
@@ -113,7 +114,6 @@ const report = renderReport({
   targets,
   memory,
   settings,
-  handWritten: handWrittenPart(resultsPath),
 })
 const reportPath = full ? resultsPath : here('out/RESULTS-partial.md')
 writeFileSync(reportPath, report)

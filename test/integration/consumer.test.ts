@@ -4,9 +4,10 @@
 // application (test/support/consumer-app.ts) is compiled by a strict TypeScript, without
 // skipLibCheck, under `module: nodenext` as ESM and as CommonJS and under
 // `moduleResolution: bundler`, then run on the Node that runs this test: one trace across
-// Express → axios → Fastify → fetch → Express. Every TypeScript snippet of the packages'
-// READMEs is compiled against the same install. Takes about a minute per Node line, most of it
-// the install (npm's cache is used first: `--prefer-offline`).
+// Express → axios → Fastify → fetch → Express. Every TypeScript snippet of the documentation
+// (the root README, the packages' READMEs, docs/**/*.md: test/support/doc-snippets.ts) is
+// compiled against the same install. Takes about a minute per Node line, most of it the install
+// (npm's cache is used first: `--prefer-offline`).
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import {
@@ -23,11 +24,18 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { documentedSnippets, importedPackages } from '../support/doc-snippets.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const PACKAGES = readdirSync(join(ROOT, 'packages')).sort()
+/** The documentation's snippets that are compiled (not marked `not-compiled`). */
+const SNIPPETS = documentedSnippets(ROOT).filter((snippet) => snippet.compiled)
 
-/** What a user installs beside the packages: their peers, and what the app and snippets use. */
+/**
+ * What a user installs beside the packages: their peers, and what the app uses. The packages the
+ * documentation's snippets import are added to these (with their `@types` when the lockfile has
+ * them), so a snippet that uses a package the repository does not lock fails here by name.
+ */
 const PEERS = [
   'express',
   '@types/express',
@@ -39,6 +47,7 @@ const PEERS = [
   '@opentelemetry/context-async-hooks',
   '@opentelemetry/core',
   '@opentelemetry/sdk-trace-base',
+  '@opentelemetry/sdk-trace-web',
   'typescript',
   '@types/node',
 ]
@@ -109,11 +118,6 @@ function writeJson(file: string, value: unknown): void {
   writeFileSync(file, JSON.stringify(value, null, 2) + '\n')
 }
 
-/** The ```ts blocks of a Markdown file. */
-function tsBlocks(markdown: string): string[] {
-  return [...markdown.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => match[1] ?? '')
-}
-
 interface Summary {
   traceId: string
   spans: Array<{
@@ -159,7 +163,11 @@ describe('the packages as a user installs them from the registry', { timeout: 30
       }
       const dependencies: Record<string, string> = {}
       for (const { name, filename } of packed) dependencies[name] = `file:../tarballs/${filename}`
-      for (const name of PEERS) {
+      const imported = importedPackages(SNIPPETS)
+      const types = imported
+        .map((name) => `@types/${name.replace(/^@(.*)\//, '$1__')}`)
+        .filter((name) => lock.packages[`node_modules/${name}`] !== undefined)
+      for (const name of new Set([...PEERS, ...imported, ...types])) {
         const version = lock.packages[`node_modules/${name}`]?.version
         assert.ok(version, `${name} is in the root package-lock.json`)
         dependencies[name] = version
@@ -226,19 +234,15 @@ describe('the packages as a user installs them from the registry', { timeout: 30
     })
   }
 
-  it("should compile every TypeScript snippet of the packages' READMEs", () => {
+  it('should compile every TypeScript snippet of the documentation', () => {
     const dir = join(app, 'snippets')
     mkdirSync(dir)
     writeJson(join(dir, 'package.json'), { type: 'module' })
-    let count = 0
-    for (const name of PACKAGES) {
-      const readme = readFileSync(join(ROOT, 'packages', name, 'README.md'), 'utf8')
-      tsBlocks(readme).forEach((code, n) => {
-        writeFileSync(join(dir, `${name}-${String(n + 1)}.ts`), code)
-        count++
-      })
+    for (const snippet of SNIPPETS) writeFileSync(join(dir, snippet.fileName), snippet.code)
+    const documented = new Set(SNIPPETS.map((snippet) => snippet.file))
+    for (const readme of ['README.md', ...PACKAGES.map((name) => `packages/${name}/README.md`)]) {
+      assert.ok(documented.has(readme), `${readme} has a compiled TypeScript snippet`)
     }
-    assert.ok(count >= PACKAGES.length, 'every README has at least one snippet')
     writeJson(join(dir, 'tsconfig.json'), {
       compilerOptions: {
         ...STRICT,
@@ -246,6 +250,8 @@ describe('the packages as a user installs them from the registry', { timeout: 30
         moduleResolution: 'nodenext',
         noUnusedLocals: false,
         noEmit: true,
+        // Each snippet is a module of its own, with or without an import.
+        moduleDetection: 'force',
       },
       include: ['*.ts'],
     })
