@@ -55,6 +55,26 @@ describe('examples', () => {
     assert.match(stdout, /^GET \/api\/v1\/orders\/:id .*\[500 error\]$/m)
   })
 
+  for (const platform of ['express', 'fastify']) {
+    it(`nestjs on ${platform}: the route template under the global prefix, the next hop a child`, async () => {
+      // From its own folder, so tsx reads the example's tsconfig (Nest's decorators need it).
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/main.ts', platform], {
+        timeout: 30_000,
+        cwd: `${root}examples/nestjs`,
+      })
+      assert.match(
+        stdout,
+        /GET \/api\/items\/42 → 200 .*"traceId":"4bf92f3577b34da6a3ce929d0e0e4736"/,
+      )
+      assert.match(stdout, /GET \/api\/items\/missing → 404/)
+      assert.match(stdout, /GET \/api\/items\/broken → 500/)
+      assert.match(stdout, /inventory received traceparent 00-4bf92f3577b34da6a3ce929d0e0e4736-/)
+      assert.match(stdout, new RegExp(`^${platform}:$`, 'm'))
+      assert.match(stdout, /^GET \/api\/items\/:id .*\n {2}GET 127\.0\.0\.1:\d+ .*\[200\]$/m)
+      assert.match(stdout, /^GET \/api\/items\/:id .*\n {2}GET 127\.0\.0\.1:\d+ .*\[500 error\]$/m)
+    })
+  }
+
   it('workout: the demo prints waterfalls, names the slow hop and the critical path', async () => {
     const { stdout } = await run(
       process.execPath,
