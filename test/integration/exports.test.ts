@@ -7,7 +7,14 @@ import { describe, it } from 'node:test'
 const require = createRequire(import.meta.url)
 
 const expected: Record<string, string[]> = {
-  '@tracehop/core': ['activeSpan', 'startActiveSpan', 'traceIds', 'withSpan'],
+  '@tracehop/core': [
+    'TRACE_HEADERS',
+    'activeSpan',
+    'startActiveSpan',
+    'traceHeaders',
+    'traceIds',
+    'withSpan',
+  ],
   '@tracehop/core/adapter': ['createClientTracing', 'createServerTracing', 'setContextStore'],
   '@tracehop/express': ['tracingErrorHandler', 'tracingMiddleware'],
   '@tracehop/fastify': ['tracingPlugin'],

@@ -31,6 +31,15 @@ export function registerTracingInterceptor(
   instance: AxiosInstance,
   options: AxiosTracingOptions = {},
 ): () => void {
+  return installInterceptors(instance, options, transportOf)
+}
+
+/** registerTracingInterceptor() with `transportOf` telling what a request goes out through. */
+export function installInterceptors(
+  instance: AxiosInstance,
+  options: AxiosTracingOptions,
+  transportOf: (adapter: InternalAxiosRequestConfig['adapter']) => Transport | undefined,
+): () => void {
   const tracing = createClientTracing('axios', options)
   const attempts = new WeakMap<InternalAxiosRequestConfig, Attempt>()
   const open = new OpenCalls()
@@ -106,7 +115,7 @@ function propagate(
   }
 }
 
-// axios's default adapter list picks Node's http module on Node; 'fetch' goes through undici.
+// In Node, axios's default adapter list picks Node's http module; 'fetch' goes through undici.
 function transportOf(adapter: InternalAxiosRequestConfig['adapter']): Transport | undefined {
   if (adapter === undefined || adapter === 'http') return 'http'
   if (adapter === 'fetch') return 'undici'

@@ -19,6 +19,8 @@ export type {
   ClientTracingOptions,
   ContextStore,
   HeaderSource,
+  PropagateOption,
+  PropagateTarget,
   ServerRequestInfo,
   ServerResult,
   ServerTracingOptions,

@@ -4,15 +4,17 @@ import { FORMAT_HTTP_HEADERS, type Span, type Tracer } from 'opentracing'
 import { isHeaderName, isHeaderValue, padB3Id } from './carrier.js'
 import { activeSpan, tracerTracesTransport } from './context.js'
 import { Guard } from './guard.js'
+import type { Page } from './page.js'
+import { propagationRule, type PropagationRule } from './propagation.js'
 import type { ClientRequestInfo, ClientResult, ClientTracingOptions } from './types.js'
 import {
   capTag,
+  type IgnoreRule,
   ignoreRule,
   normalizeMethod,
   OTHER_METHOD,
   pathOf,
   redactUrl,
-  type IgnoreRule,
 } from './url.js'
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
@@ -21,19 +23,25 @@ const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
 interface ClientSettings {
   readonly guard: Guard
   readonly options: ClientTracingOptions
+  readonly page: Page | undefined
 }
 
 /** Starts one client span per outbound call; adapters call start() per request. */
 export class ClientTracing {
   private readonly settings: ClientSettings
   private readonly ignore: IgnoreRule<ClientRequestInfo> | undefined
+  private readonly propagates: PropagationRule
 
+  /** `page`: the browser page the calls are made from (browser builds), else undefined. */
   constructor(
     private readonly component: string,
     options: ClientTracingOptions = {},
+    page?: Page,
   ) {
-    this.settings = { guard: new Guard(options.onError), options }
+    const guard = new Guard(options.onError)
+    this.settings = { guard, options, page }
     this.ignore = ignoreRule(options.ignore)
+    this.propagates = propagationRule(options.propagate, guard, page?.origin)
   }
 
   /**
@@ -44,7 +52,8 @@ export class ClientTracing {
   start(request: ClientRequestInfo): ClientSpanHandle | undefined {
     const { settings, ignore } = this
     const { guard, options } = settings
-    const href = String(request.url)
+    const url = absoluteUrl(settings.page, request.url)
+    const href = String(url)
     if (ignore !== undefined && guard.ignores(ignore, request, pathOf(href))) return undefined
     // The tracer's own instrumentation of this transport makes the client span and injects.
     const transport = request.transport
@@ -54,7 +63,7 @@ export class ClientTracing {
     const tracer = guard.tracer(options.tracer)
     if (tracer === undefined) return undefined
     const method = normalizeMethod(request.method)
-    const target = describeTarget(request.url)
+    const target = describeTarget(url)
     const tags: Record<string, unknown> = {
       'span.kind': 'client',
       component: this.component,
@@ -77,12 +86,6 @@ export class ClientTracing {
   /** Reports a failure of the adapter's own glue through `onError` (once per site per 10 s). */
   report(where: string, error: unknown): void {
     this.settings.guard.report(where, error)
-  }
-
-  private propagates(url: string): boolean {
-    const propagate = this.settings.options.propagate ?? true
-    if (typeof propagate !== 'function') return propagate
-    return this.settings.guard.call('propagate', propagate, url, false)
   }
 
   private inject(tracer: Tracer, span: Span): Readonly<Record<string, string>> {
@@ -142,7 +145,7 @@ export class ClientSpanHandle {
     let name: string | undefined
     let { request, peer } = this
     if (result.url !== undefined && String(result.url) !== String(request.url)) {
-      const target = describeTarget(result.url)
+      const target = describeTarget(absoluteUrl(this.settings.page, result.url))
       request = { method: request.method, url: result.url }
       peer = target.peer
       tags = target.tags
@@ -172,6 +175,11 @@ export function createClientTracing(
   options: ClientTracingOptions = {},
 ): ClientTracing {
   return new ClientTracing(component, options)
+}
+
+// In a page, a relative URL is relative to the document, as the HTTP client resolves it.
+function absoluteUrl(page: Page | undefined, url: string | URL): string | URL {
+  return page === undefined || typeof url !== 'string' ? url : page.absolute(url)
 }
 
 // The operation name of a call to `peer`.

@@ -1,17 +1,13 @@
-// The active span: one AsyncLocalStorage per process, and the application API over it.
-import { AsyncLocalStorage } from 'node:async_hooks'
-import {
-  globalTracer,
-  Span as NoopSpan,
-  type Span,
-  type Tracer,
-} from 'opentracing'
+// The active span: one store per process (Node's AsyncLocalStorage, or in a browser a synchronous
+// stack), and the application API over it.
+import type { AsyncLocalStorage } from 'node:async_hooks'
+import { globalTracer, Span as NoopSpan, type Span, type Tracer } from 'opentracing'
 import { Guard } from './guard.js'
 import type { ActiveSpanOptions, ContextStore, ErrorHandler, TraceIds, Transport } from './types.js'
 
 // One store per process, whatever number of copies of this package are loaded (CJS and ESM
 // builds, or two versions side by side): a span made active by one copy is seen by the others.
-// It is tracehop's own AsyncLocalStorage until a bridge (such as @tracehop/otel) installs its own.
+// It is tracehop's own store until a bridge (such as @tracehop/otel) installs its own.
 const STATE_KEY = Symbol.for('tracehop.activeSpan.state')
 interface ContextState {
   store: ContextStore
@@ -21,17 +17,44 @@ type GlobalWithState = typeof globalThis & { [STATE_KEY]?: ContextState }
 const state: ContextState = ((globalThis as GlobalWithState)[STATE_KEY] ??= defaultState())
 
 function defaultState(): ContextState {
-  const storage = new AsyncLocalStorage<Span>()
-  const fallback: ContextStore = {
+  const fallback = asyncLocalStore() ?? stackStore()
+  return { store: fallback, fallback }
+}
+
+// Node's AsyncLocalStorage, loaded through getBuiltinModule rather than imported so that the
+// module has no import a browser bundler would have to resolve; undefined outside Node.
+function asyncLocalStore(): ContextStore | undefined {
+  const hooks = globalThis.process?.getBuiltinModule?.('node:async_hooks') as
+    { AsyncLocalStorage: typeof AsyncLocalStorage } | undefined
+  if (hooks === undefined) return undefined
+  const storage = new hooks.AsyncLocalStorage<Span>()
+  return {
     active: () => storage.getStore(),
     run: (span, fn) => storage.run(span, fn),
   }
-  return { store: fallback, fallback }
+}
+
+// Where there is no AsyncLocalStorage (a browser has neither it nor zones), the span made active
+// by run() is active until `fn` returns: through its synchronous part only, not across `await`.
+function stackStore(): ContextStore {
+  const stack: Span[] = []
+  return {
+    active: () => stack[stack.length - 1],
+    run: (span, fn) => {
+      stack.push(span)
+      try {
+        return fn()
+      } finally {
+        stack.pop()
+      }
+    },
+  }
 }
 
 /**
  * Makes `store` hold the active span from now on, for every copy of core in the process; undefined
- * restores tracehop's own AsyncLocalStorage. Spans active when it is called stay where they were.
+ * restores tracehop's own (AsyncLocalStorage, or in a browser a synchronous stack). Spans active
+ * when it is called stay where they were.
  */
 export function setContextStore(store: ContextStore | undefined): void {
   state.store = store ?? state.fallback
@@ -103,7 +126,7 @@ function readIds(span: Span): TraceIds | undefined {
 
 // Guards of the tracer calls made here, one per onError handler, so each reports at most once per
 // call site and window, as the adapters' do.
-const defaultGuard = new Guard()
+const defaultGuard = /* @__PURE__ */ new Guard()
 const guards = new WeakMap<ErrorHandler, Guard>()
 
 function guardFor(onError: ErrorHandler | undefined): Guard {

@@ -6,7 +6,8 @@ const REPORT_WINDOW_MS = 10_000
 
 /**
  * Reports failures of tracer calls and user hooks through the `onError` option (default: a
- * process warning), at most once per call site and window, and never throws itself.
+ * process warning, in a browser a console warning), at most once per call site and window, and
+ * never throws itself.
  */
 export class ErrorReporter {
   private readonly lastReported = new Map<string, number>()
@@ -28,9 +29,14 @@ export class ErrorReporter {
 
 function emitWarning(error: unknown, where: string): void {
   const detail = error instanceof Error ? error.message : String(error)
-  process.emitWarning(`tracehop: ${where} failed, the request goes on untraced there: ${detail}`, {
-    code: 'TRACEHOP_TRACER_ERROR',
-  })
+  const message = `tracehop: ${where} failed, the request goes on untraced there: ${detail}`
+  // A browser has no process: its console is where a page's warnings go.
+  const nodeProcess = globalThis.process as NodeJS.Process | undefined
+  if (typeof nodeProcess?.emitWarning === 'function') {
+    nodeProcess.emitWarning(message, { code: 'TRACEHOP_TRACER_ERROR' })
+  } else {
+    console.warn(message)
+  }
 }
 
 /** Why a span failed: the error seen, else the status that made it a failure. */

@@ -1,6 +1,7 @@
 // @tracehop/core for applications: the active span, in-process spans and ids for logs, and the
 // types met in adapters' options and hooks. Adapter authors: '@tracehop/core/adapter'.
 export { activeSpan, withSpan, startActiveSpan, traceIds } from './context.js'
+export { TRACE_HEADERS, traceHeaders, type TraceHeadersOptions } from './cors.js'
 export type {
   ActiveSpanOptions,
   ClientFinishState,
@@ -12,6 +13,8 @@ export type {
   HeaderSource,
   IgnoreOption,
   Outcome,
+  PropagateOption,
+  PropagateTarget,
   ServerFinishState,
   ServerRequestInfo,
   ServerStartState,

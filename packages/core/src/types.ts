@@ -127,6 +127,16 @@ export interface ClientResult {
   url?: string | URL | undefined
 }
 
+/**
+ * A destination that gets trace headers: an origin (`'https://api.example.com'`, compared to the
+ * request URL's origin), a RegExp tested against the request URL's origin (`'https://host:port'`,
+ * the port only when not the default), or a predicate on the full request URL.
+ */
+export type PropagateTarget = string | RegExp | ((url: string) => boolean)
+
+/** The `propagate` option: true, false, one target or a list of them (any match propagates). */
+export type PropagateOption = boolean | PropagateTarget | readonly PropagateTarget[]
+
 /** State given to a client span's hooks and operationName option. */
 export interface ClientSpanState {
   span: Span | undefined
@@ -154,8 +164,11 @@ export interface ClientTracingOptions extends TracingOptions {
   onFinish?: (state: ClientFinishState) => void
   /** Whether the call failed; default: a status >= 400 or a network error or timeout. */
   isError?: (outcome: Outcome) => boolean
-  /** Whether to send trace headers to this URL; default: true (false keeps third parties out). */
-  propagate?: boolean | ((url: string) => boolean)
+  /**
+   * Where to send trace headers: true (everywhere), false (nowhere), or targets (see
+   * PropagateTarget); default: true, in a browser the page's own origin only (targets add to it).
+   */
+  propagate?: PropagateOption
   /** Trace only calls made while a span is active; default: false (root spans allowed). */
   requireParent?: boolean
 }

@@ -1,4 +1,3 @@
-import { isIPv4, isIPv6 } from 'node:net'
 import type { IgnoreOption } from './types.js'
 
 /** Longest tag value tracehop writes; longer values are cut and end in "…". */
@@ -149,4 +148,37 @@ export function addPeerAddress(tags: Record<string, unknown>, address: string): 
   const unmapped = address.startsWith('::ffff:') ? address.slice(7) : address
   if (isIPv4(unmapped)) tags['peer.ipv4'] = unmapped
   else if (isIPv6(address)) tags['peer.ipv6'] = address
+}
+
+// What node:net's isIPv4 and isIPv6 accept, without node:net (this module is in browser builds).
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/
+const IPV6_GROUP = /^[\da-fA-F]{1,4}$/
+const ZONE_ID = /^[\da-zA-Z.:-]+$/
+
+/** True for a dotted-quad IPv4 address (no leading zeros), as node:net's isIPv4. */
+export function isIPv4(address: string): boolean {
+  return IPV4.test(address)
+}
+
+/** True for an IPv6 address, with an optional IPv4 tail and `%zone`, as node:net's isIPv6. */
+export function isIPv6(address: string): boolean {
+  const zoneAt = address.indexOf('%')
+  if (zoneAt !== -1 && !ZONE_ID.test(address.slice(zoneAt + 1))) return false
+  const halves = (zoneAt === -1 ? address : address.slice(0, zoneAt)).split('::')
+  if (halves.length > 2) return false
+  let groups = 0
+  for (let half = 0; half < halves.length; half++) {
+    const text = halves[half] as string
+    if (text === '') continue
+    const parts = text.split(':')
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i] as string
+      const last = half === halves.length - 1 && i === parts.length - 1
+      if (IPV6_GROUP.test(part)) groups += 1
+      else if (last && IPV4.test(part)) groups += 2
+      else return false
+    }
+  }
+  // '::' stands for at least one group of zeros.
+  return halves.length === 1 ? groups === 8 : groups <= 7
 }

@@ -1,4 +1,8 @@
-import { createClientTracing, type ClientTracingOptions } from '@tracehop/core/adapter'
+import {
+  createClientTracing,
+  type ClientTracingOptions,
+  type Transport,
+} from '@tracehop/core/adapter'
 
 /** Options of tracedFetch: the client policy options of @tracehop/core. */
 export type FetchTracingOptions = ClientTracingOptions
@@ -25,9 +29,17 @@ export function tracedFetch(
   fetchImpl: Fetch = globalThis.fetch,
   options: FetchTracingOptions = {},
 ): Fetch {
-  const tracing = createClientTracing('fetch', options)
   // Node's own fetch goes out through undici; another implementation may not.
-  const transport = fetchImpl === globalThis.fetch ? 'undici' : undefined
+  return traceFetch(fetchImpl, options, fetchImpl === globalThis.fetch ? 'undici' : undefined)
+}
+
+/** tracedFetch() for calls that go out through `transport` (undefined: not known). */
+export function traceFetch(
+  fetchImpl: Fetch,
+  options: FetchTracingOptions,
+  transport: Transport | undefined,
+): Fetch {
+  const tracing = createClientTracing('fetch', options)
   const traced = async function tracehopFetch(
     input: FetchInput,
     init?: FetchInit,

@@ -1,10 +1,16 @@
 // @tracehop/otel: OpenTracing on the OpenTelemetry API, sharing one context with OTel.
-import { setContextStore } from '@tracehop/core/adapter'
 import type { Tracer } from 'opentracing'
-import { hasContextManager, hasPropagator, otelContextStore } from './store.js'
-import { OpenTracingOnOtel, type OtelTracerOptions } from './tracer.js'
+import { createOtelTracerOn, type Platform } from './setup.js'
+import type { OtelTracerOptions } from './tracer.js'
+import { transportInstrumented } from './transport.js'
 
 export type { OtelTracerOptions } from './tracer.js'
+
+const node: Platform = {
+  tracesTransport: transportInstrumented,
+  warn: (code, message) => process.emitWarning(message, { code }),
+  providerName: 'NodeTracerProvider',
+}
 
 /**
  * An OpenTracing Tracer built on `@opentelemetry/api`: spans go to the OTel SDK the application
@@ -16,30 +22,5 @@ export type { OtelTracerOptions } from './tracer.js'
  * @example initGlobalTracer(createOtelTracer())
  */
 export function createOtelTracer(options: OtelTracerOptions = {}): Tracer {
-  const tracer = new OpenTracingOnOtel(options)
-  if (hasContextManager()) {
-    setContextStore(otelContextStore(tracer))
-  } else {
-    warnOnce(
-      'TRACEHOP_OTEL_NO_CONTEXT_MANAGER',
-      'no OpenTelemetry context manager is registered: tracehop keeps its own active span, and ' +
-        'OTel instrumentations will not see it (register one, e.g. with NodeTracerProvider.register())',
-    )
-  }
-  if (!hasPropagator()) {
-    warnOnce(
-      'TRACEHOP_OTEL_NO_PROPAGATOR',
-      'no OpenTelemetry propagator is registered: no trace context is sent to or read from other ' +
-        'services (register one, e.g. W3CTraceContextPropagator, with propagation.setGlobalPropagator())',
-    )
-  }
-  return tracer
-}
-
-const warned = new Set<string>()
-
-function warnOnce(code: string, message: string): void {
-  if (warned.has(code)) return
-  warned.add(code)
-  process.emitWarning(`tracehop: ${message}`, { code })
+  return createOtelTracerOn(options, node)
 }

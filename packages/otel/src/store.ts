@@ -1,9 +1,6 @@
 // tracehop's active span kept in OTel's context: one context for tracehop and every OTel
 // instrumentation, so neither can see a different active span than the other.
 import { context, createContextKey, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api'
-import { hasSubscribers } from 'node:diagnostics_channel'
-import http from 'node:http'
-import https from 'node:https'
 import type { ContextStore, Transport } from '@tracehop/core/adapter'
 import type { Span } from 'opentracing'
 import { ACTIVE_SPAN_KEY, BridgeSpan } from './span.js'
@@ -13,8 +10,12 @@ import type { OpenTracingOnOtel } from './tracer.js'
  * The context store @tracehop/otel installs: running a span enters an OTel context holding it
  * (its OTel span as OTel's active span, its baggage as OTel's baggage); the active span is
  * tracehop's while OTel's active span is still its own, else OTel's active span, wrapped.
+ * `tracesTransport` says whether an OTel instrumentation already traces calls over a transport.
  */
-export function otelContextStore(tracer: OpenTracingOnOtel): ContextStore {
+export function otelContextStore(
+  tracer: OpenTracingOnOtel,
+  tracesTransport: (transport: Transport) => boolean,
+): ContextStore {
   const wrappers = new WeakMap<object, BridgeSpan>()
   return {
     active(): Span | undefined {
@@ -33,7 +34,7 @@ export function otelContextStore(tracer: OpenTracingOnOtel): ContextStore {
       }
       return wrapper
     },
-    tracesTransport: transportInstrumented,
+    tracesTransport,
     run<T>(span: Span, fn: () => T): T {
       let entered = context.active().setValue(ACTIVE_SPAN_KEY, span)
       if (span instanceof BridgeSpan) {
@@ -44,23 +45,6 @@ export function otelContextStore(tracer: OpenTracingOnOtel): ContextStore {
       return context.with(entered, fn)
     },
   }
-}
-
-/**
- * True when an OpenTelemetry instrumentation traces calls over `transport`: instrumentation-undici
- * listens on undici's request channel, instrumentation-http wraps `http.request` (its wrapper is
- * marked `__wrapped`). Each injects its own client span's context: were tracehop to inject too,
- * undici would send two `traceparent` headers, which receivers reject.
- */
-export function transportInstrumented(transport: Transport): boolean {
-  if (transport === 'undici') return hasSubscribers(UNDICI_REQUEST_CREATED)
-  return isWrapped(http.request) || isWrapped(https.request)
-}
-
-const UNDICI_REQUEST_CREATED = 'undici:request:create'
-
-function isWrapped(fn: unknown): boolean {
-  return (fn as { __wrapped?: unknown }).__wrapped === true
 }
 
 const PROBE = createContextKey('tracehop context probe')

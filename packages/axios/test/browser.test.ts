@@ -1,0 +1,50 @@
+// The browser build of the axios interceptor as a page runs it: bundled with axios's own browser
+// build as a bundler does, and run with a page's globals (`location`, `fetch`: axios's fetch
+// adapter, as a page without XMLHttpRequest uses) and none of Node's.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import type * as Axios from '@tracehop/axios'
+import type { AxiosStatic } from 'axios'
+import { useTestPage } from '../../../test/support/browser-bundle.js'
+import type { Echo } from '../../../test/support/echo-server.js'
+import { useRecordingTracer } from '../../../test/support/recording-tracer.js'
+
+interface PageExports {
+  axios: AxiosStatic
+  registerTracingInterceptor: typeof Axios.registerTracingInterceptor
+}
+
+describe('registerTracingInterceptor in a page (browser build)', () => {
+  const page = useTestPage<PageExports>(
+    `export { default as axios } from 'axios'
+export { registerTracingInterceptor } from '@tracehop/axios'`,
+    { ReadableStream },
+  )
+  const { site, api } = page
+  const recording = useRecordingTracer()
+
+  const carriesTrace = (echo: Echo | undefined) =>
+    Object.keys(echo?.headers ?? {}).some((name) => /traceparent|baggage/.test(name))
+
+  it("should propagate to the page's own origin only by default", async () => {
+    const client = page.exports.axios.create({ adapter: 'fetch' })
+    page.exports.registerTracingInterceptor(client, { tracer: recording.tracer })
+    await client.get(`${site.url}/absolute`)
+    await client.get(`${api.url}/cross-origin`)
+    assert.equal(carriesTrace(site.received[0]), true)
+    assert.equal(carriesTrace(api.received[0]), false)
+    const urls = recording.tracer.finishedSpans().map((span) => span.tags['http.url'])
+    assert.deepEqual(urls, [`${site.url}/absolute`, `${api.url}/cross-origin`])
+  })
+
+  it('should add listed origins to the page origin', async () => {
+    const client = page.exports.axios.create({ adapter: 'fetch' })
+    page.exports.registerTracingInterceptor(client, {
+      tracer: recording.tracer,
+      propagate: api.url,
+    })
+    await client.get(`${api.url}/listed`)
+    assert.equal(carriesTrace(api.received.at(-1)), true)
+    assert.equal(recording.tracer.finishedSpans().length, 1)
+  })
+})

@@ -1,0 +1,101 @@
+// The request headers a traced browser call carries, for a cross-origin backend's CORS policy: a
+// preflight that does not allow them makes the browser refuse the call outright.
+import { FORMAT_HTTP_HEADERS, globalTracer, type Tracer } from 'opentracing'
+
+/**
+ * The trace headers of the common formats (W3C trace context and baggage, B3 single and multi,
+ * Jaeger, OpenTracing's `ot-tracer-*`, Datadog): what `traceHeaders()` answers when the tracer
+ * writes nothing it can see.
+ */
+export const TRACE_HEADERS: readonly string[] = /* @__PURE__ */ Object.freeze([
+  'traceparent',
+  'tracestate',
+  'baggage',
+  'b3',
+  ...prefixed('x-b3-', ['traceid', 'spanid', 'parentspanid', 'sampled', 'flags']),
+  'uber-trace-id',
+  ...prefixed('ot-tracer-', ['traceid', 'spanid', 'sampled']),
+  ...prefixed('x-datadog-', ['trace-id', 'parent-id', 'sampling-priority', 'origin', 'tags']),
+])
+
+function prefixed(prefix: string, names: readonly string[]): string[] {
+  return names.map((name) => prefix + name)
+}
+
+/** Options of `traceHeaders()`. */
+export interface TraceHeadersOptions {
+  /** The tracer whose headers to list; default: `globalTracer()` when called. */
+  tracer?: Tracer
+  /**
+   * Baggage keys the pages set, for formats with one header per key (`uberctx-<key>`,
+   * `ot-baggage-<key>`), which CORS cannot allow by prefix; default: none.
+   */
+  baggageKeys?: readonly string[]
+}
+
+/**
+ * The names of the request headers `tracer` writes into an outgoing call (found by injecting a
+ * sample context it extracted), lower-cased, for `Access-Control-Allow-Headers`: with the `cors`
+ * package `cors({ allowedHeaders: ['content-type', ...traceHeaders()] })`, with `@fastify/cors`
+ * the same `allowedHeaders`. Default: the global tracer's headers, or `TRACE_HEADERS` (with the
+ * per-key baggage headers) when the tracer writes none or throws.
+ */
+export function traceHeaders(options: TraceHeadersOptions = {}): string[] {
+  const keys = options.baggageKeys ?? []
+  try {
+    const written = injectedNames(options.tracer ?? globalTracer(), keys)
+    if (written.length > 0) return written
+  } catch {
+    // A tracer that cannot tell: the common formats are allowed instead.
+  }
+  return unique([
+    ...TRACE_HEADERS,
+    ...keys.flatMap((key) => [`uberctx-${key}`, `ot-baggage-${key}`]),
+  ])
+}
+
+// A baggage key that makes a tracer write its baggage header when the caller named none; the
+// per-key headers it yields name no real key, so they are left out.
+const PROBE_KEY = 'tracehop-cors-probe'
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736'
+const SPAN_ID = '00f067aa0ba902b7'
+
+function injectedNames(tracer: Tracer, keys: readonly string[]): string[] {
+  const baggageKeys = keys.length > 0 ? keys : [PROBE_KEY]
+  const context = tracer.extract(FORMAT_HTTP_HEADERS, sampleHeaders(baggageKeys))
+  if (context === null) return []
+  const carrier: Record<string, unknown> = {}
+  tracer.inject(context, FORMAT_HTTP_HEADERS, carrier)
+  return unique(Object.keys(carrier).map((name) => name.toLowerCase())).filter(
+    (name) => !name.endsWith(`-${PROBE_KEY}`),
+  )
+}
+
+/** One sampled context in every format of TRACE_HEADERS, so any of those tracers can read it. */
+function sampleHeaders(baggageKeys: readonly string[]): Record<string, string> {
+  const headers: Record<string, string> = {
+    traceparent: `00-${TRACE_ID}-${SPAN_ID}-01`,
+    tracestate: 'tracehop=1',
+    baggage: baggageKeys.map((key) => `${key}=1`).join(','),
+    b3: `${TRACE_ID}-${SPAN_ID}-1`,
+    'x-b3-traceid': TRACE_ID,
+    'x-b3-spanid': SPAN_ID,
+    'x-b3-sampled': '1',
+    'uber-trace-id': `${TRACE_ID}:${SPAN_ID}:0:1`,
+    'ot-tracer-traceid': SPAN_ID,
+    'ot-tracer-spanid': SPAN_ID,
+    'ot-tracer-sampled': 'true',
+    'x-datadog-trace-id': '1234567890123456789',
+    'x-datadog-parent-id': '987654321987654321',
+    'x-datadog-sampling-priority': '1',
+  }
+  for (const key of baggageKeys) {
+    headers[`uberctx-${key}`] = '1'
+    headers[`ot-baggage-${key}`] = '1'
+  }
+  return headers
+}
+
+function unique(names: string[]): string[] {
+  return [...new Set(names)]
+}

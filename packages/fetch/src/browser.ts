@@ -1,0 +1,19 @@
+// @tracehop/fetch as a browser build has it: a page's fetch goes through no transport a tracer
+// instruments in Node (undici), so tracehop traces every call itself.
+import { traceFetch, type FetchTracingOptions } from './fetch.js'
+
+export type { FetchTracingOptions } from './fetch.js'
+
+type Fetch = typeof globalThis.fetch
+
+/**
+ * Wraps `fetchImpl` (default: the page's `fetch`) so every call becomes a client span, child of
+ * the active span, whose context travels in the request headers of calls to the page's own origin
+ * (see the `propagate` option). The result has fetch's exact signature.
+ */
+export function tracedFetch(
+  fetchImpl: Fetch = globalThis.fetch,
+  options: FetchTracingOptions = {},
+): Fetch {
+  return traceFetch(fetchImpl, options, undefined)
+}

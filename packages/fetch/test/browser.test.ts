@@ -1,0 +1,119 @@
+// The browser build of tracedFetch as a page runs it: bundled as a bundler does for a browser and
+// run with a page's globals (`location`, `fetch`) and none of Node's (no process, so no
+// AsyncLocalStorage). The page's origin is one loopback server, another origin a second one.
+import assert from 'node:assert/strict'
+import { beforeEach, describe, it } from 'node:test'
+import type * as Core from '@tracehop/core'
+import type * as Fetch from '@tracehop/fetch'
+import { parseTraceParent } from '@tracehop/testing'
+import { useTestPage } from '../../../test/support/browser-bundle.js'
+import type { Echo } from '../../../test/support/echo-server.js'
+import { useRecordingTracer } from '../../../test/support/recording-tracer.js'
+
+interface PageExports {
+  tracedFetch: typeof Fetch.tracedFetch
+  startActiveSpan: typeof Core.startActiveSpan
+}
+
+describe('tracedFetch in a page (browser build)', () => {
+  const page = useTestPage<PageExports>(
+    `export { tracedFetch } from '@tracehop/fetch'
+export { startActiveSpan } from '@tracehop/core'`,
+  )
+  const { site, api } = page
+  const recording = useRecordingTracer()
+
+  beforeEach(() => {
+    site.received.length = 0
+    api.received.length = 0
+  })
+
+  const traceHeaders = (echo: Echo | undefined) =>
+    Object.keys(echo?.headers ?? {}).filter((name) => /traceparent|tracestate|baggage/.test(name))
+
+  it("should propagate to the page's own origin only by default, tracing every call", async () => {
+    const fetch = page.exports.tracedFetch(undefined, { tracer: recording.tracer })
+    await page.exports.startActiveSpan(
+      'checkout',
+      (checkout) => {
+        checkout.setBaggageItem('tenant', 'acme')
+        return Promise.all([fetch(`${site.url}/same-origin`), fetch(`${api.url}/cross-origin`)])
+      },
+      { tracer: recording.tracer },
+    )
+    assert.deepEqual(traceHeaders(site.received[0]), ['traceparent', 'baggage'])
+    assert.deepEqual(traceHeaders(api.received[0]), [], 'no trace header at all')
+    const clientSpans = recording.tracer
+      .finishedSpans()
+      .filter((span) => span.tags['span.kind'] === 'client')
+    assert.deepEqual(
+      clientSpans.map((span) => span.tags['http.url']).sort(),
+      [`${site.url}/same-origin`, `${api.url}/cross-origin`].sort(),
+    )
+    const sent = parseTraceParent(String(site.received[0]?.headers.traceparent))
+    const sameOrigin = clientSpans.find((span) => span.spanId === sent?.spanId)
+    assert.ok(sameOrigin, 'the header carries the client span')
+  })
+
+  it('should add listed origins to the page origin, and obey true and false', async () => {
+    const listed = page.exports.tracedFetch(undefined, {
+      tracer: recording.tracer,
+      propagate: [api.url],
+    })
+    await listed(`${site.url}/a`)
+    await listed(`${api.url}/a`)
+    const never = page.exports.tracedFetch(undefined, {
+      tracer: recording.tracer,
+      propagate: false,
+    })
+    await never(`${site.url}/b`)
+    const always = page.exports.tracedFetch(undefined, {
+      tracer: recording.tracer,
+      propagate: true,
+    })
+    await always(`${api.url}/b`)
+    const carried = (echoes: Echo[]) =>
+      echoes.map((echo) => [echo.url, traceHeaders(echo).length > 0])
+    assert.deepEqual(carried(site.received), [
+      ['/a', true],
+      ['/b', false],
+    ])
+    assert.deepEqual(carried(api.received), [
+      ['/a', true],
+      ['/b', true],
+    ])
+    assert.equal(recording.tracer.finishedSpans().length, 4)
+  })
+
+  it('should report an invalid origin through onError, and still make the call', async () => {
+    const reported: string[] = []
+    const fetch = page.exports.tracedFetch(undefined, {
+      tracer: recording.tracer,
+      propagate: ['api.example.com'],
+      onError: (_error, where) => reported.push(where),
+    })
+    const response = await fetch(`${api.url}/x`)
+    assert.equal(response.status, 200)
+    assert.deepEqual(traceHeaders(api.received[0]), [])
+    assert.deepEqual(reported, ['propagate'])
+  })
+
+  it('should keep the active span through synchronous code only, not across await', async () => {
+    const fetch = page.exports.tracedFetch(undefined, { tracer: recording.tracer })
+    await page.exports.startActiveSpan(
+      'checkout',
+      async () => {
+        await fetch(`${site.url}/before-await`)
+        await fetch(`${site.url}/after-await`)
+      },
+      { tracer: recording.tracer },
+    )
+    const spans = recording.tracer.finishedSpans()
+    const checkout = spans.find((span) => span.operationName === 'checkout')
+    const before = spans.find((span) => span.tags['http.url'] === `${site.url}/before-await`)
+    const after = spans.find((span) => span.tags['http.url'] === `${site.url}/after-await`)
+    assert.equal(before?.parentId, checkout?.spanId, 'a call made before the first await')
+    assert.equal(after?.parentId, undefined, 'a call made after it starts a root span')
+    assert.notEqual(after?.traceId, checkout?.traceId)
+  })
+})
