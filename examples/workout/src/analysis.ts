@@ -93,14 +93,19 @@ function reportTrace(traceId: string, spans: DemoSpan[]): TraceReport {
   }
 }
 
-// The slowest hop is the longest server span below the entry point: the service where the
-// request spent its time (client and in-process spans only wrap the hops they wait on).
+// The slowest hop is the longest server span below the entry point (the first server span, as a
+// page's spans may come before it): the service where the request spent its time (client and
+// in-process spans only wrap the hops they wait on).
 function findSlowestHop(root: TraceNode<DemoSpan> | undefined): TraceNode<DemoSpan> | undefined {
   if (root === undefined) return undefined
+  let entry: TraceNode<DemoSpan> | undefined
   let slowest: TraceNode<DemoSpan> | undefined
   const visit = (node: TraceNode<DemoSpan>) => {
     if (node !== root && node.span.tags['span.kind'] === 'server') {
-      if (slowest === undefined || durationOf(node.span) > durationOf(slowest.span)) slowest = node
+      if (entry === undefined && root.span.tags['span.kind'] !== 'server') entry = node
+      else if (slowest === undefined || durationOf(node.span) > durationOf(slowest.span)) {
+        slowest = node
+      }
     }
     node.children.forEach(visit)
   }

@@ -1,8 +1,9 @@
 // The workout demo: three services on loopback (workout-api → storage, workout-api →
 // run-controller → storage), a few POST /workouts, and for each trace a waterfall, the slowest
 // hop and the critical path. `--fix` (or FIX_SLOW_STEP=1) runs it again with the slow step fixed
-// and shows the difference. TRACER picks the tracer: otel (default, in memory), recording, or
-// otlp / jaeger to send the traces to a real backend instead of printing them.
+// and shows the difference. `--browser` serves a page whose button calls workout-api, and prints
+// each click's trace from the page's span on. TRACER picks the tracer: otel (default, in memory),
+// recording, or otlp / jaeger to send the traces to a real backend instead of printing them.
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base'
 import { inMemoryOtelTracer, tracerFromEnv, type TracerHandle } from '@tracehop/example-tracers'
 import { RecordingTracer } from '@tracehop/testing'
@@ -13,6 +14,7 @@ import {
   type DemoSpan,
   type TraceReport,
 } from './analysis.js'
+import { startPageServer } from './page-server.js'
 import { runControllerApp } from './run-controller.js'
 import { startFastify, type RunningService } from './service.js'
 import { startStorage } from './storage.js'
@@ -21,6 +23,7 @@ import { startWorkoutApi } from './workout-api.js'
 const HOST = '127.0.0.1'
 const kind = process.env.TRACER ?? 'otel'
 const compare = process.argv.includes('--fix') || process.env.FIX_SLOW_STEP === '1'
+const inBrowser = process.argv.includes('--browser')
 const exporter = new InMemorySpanExporter()
 const handles: Array<[string, TracerHandle]> = []
 const tracerFor = (service: string): TracerHandle => {
@@ -39,10 +42,26 @@ const runController = await startFastify(
   HOST,
 )
 services.push(runController)
-const api = await startWorkoutApi(tracerFor('workout-api').tracer, 0, HOST, {
-  STORAGE_URL: storage.url,
-  RUN_CONTROLLER_URL: runController.url,
-})
+// The page's spans arrive once its call is over: the services' spans of its trace are in by then.
+const page = inBrowser
+  ? await startPageServer(
+      {
+        apiUrl: () => api.url,
+        onSpans: (pageSpans) =>
+          setTimeout(() => reportTraces([...pageSpans, ...collect()]).forEach(printReport), 50),
+      },
+      0,
+      HOST,
+    )
+  : undefined
+if (page !== undefined) services.push(page)
+const api = await startWorkoutApi(
+  tracerFor('workout-api').tracer,
+  0,
+  HOST,
+  { STORAGE_URL: storage.url, RUN_CONTROLLER_URL: runController.url },
+  page?.url,
+)
 services.push(api)
 
 const workouts = [
@@ -112,7 +131,13 @@ function printReport(report: TraceReport): void {
 
 const longest = (reports: TraceReport[]) => Math.max(...reports.map((report) => report.total))
 try {
-  if (kind !== 'otel' && kind !== 'recording') {
+  if (page !== undefined) {
+    console.log(
+      `open ${page.url} in a browser and press "Plan a run": each click's trace is printed here, ` +
+        'from the page on (Ctrl+C stops the demo)',
+    )
+    await new Promise((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve))
+  } else if (kind !== 'otel' && kind !== 'recording') {
     await round(`sending traces with TRACER=${kind}`)
     console.log(
       '\nThe traces went to your backend: look for service workout-api, operation POST /workouts.',

@@ -2,7 +2,7 @@
 // shutdown: on SIGTERM the requests in flight finish and the tracer sends their spans before the
 // process exits.
 import { once } from 'node:events'
-import type { Server } from 'node:http'
+import http, { type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
   DRAIN_TIMEOUT_MS,
@@ -25,12 +25,17 @@ export interface RunningService {
 }
 
 /** Starts an Express app on `host:port` (port 0: any free port). */
-export async function startExpress(
-  app: Express,
+export function startExpress(app: Express, port: number, host: string): Promise<RunningService> {
+  return startServer(http.createServer(app), port, host)
+}
+
+/** Starts `server` on `host:port` (port 0: any free port); stop() also ends idle connections. */
+export async function startServer(
+  server: Server,
   port: number,
   host: string,
 ): Promise<RunningService> {
-  const server: Server = app.listen(port, host)
+  server.listen(port, host)
   await once(server, 'listening')
   const { port: actual } = server.address() as AddressInfo
   return {

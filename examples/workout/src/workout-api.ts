@@ -2,9 +2,10 @@
 // run. Express, calling downstream with axios.
 import { randomUUID } from 'node:crypto'
 import { registerTracingInterceptor } from '@tracehop/axios'
-import { startActiveSpan } from '@tracehop/core'
+import { startActiveSpan, traceHeaders } from '@tracehop/core'
 import { tracingErrorHandler, tracingMiddleware } from '@tracehop/express'
 import axios from 'axios'
+import cors from 'cors'
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import type { Tracer } from 'opentracing'
 import {
@@ -45,12 +46,22 @@ function validate(body: unknown): { name: string; intervals: Interval[] } {
   return { name: candidate.name, intervals: intervals as Interval[] }
 }
 
+/** Where workout-api calls, and the origin of a page that calls it from a browser, if any. */
+export interface WorkoutApiUrls {
+  storageUrl: string
+  runControllerUrl: string
+  pageOrigin?: string | undefined
+}
+
 /** The workout-api app. */
-export function workoutApiApp(
-  tracer: Tracer,
-  urls: { storageUrl: string; runControllerUrl: string },
-): Express {
+export function workoutApiApp(tracer: Tracer, urls: WorkoutApiUrls): Express {
   const app = express()
+  if (urls.pageOrigin !== undefined) {
+    // The page is another origin: the browser sends its trace headers only if the preflight
+    // allows them (answered here, before tracing: preflights make no spans).
+    const allowedHeaders = ['content-type', ...traceHeaders({ tracer })]
+    app.use(cors({ origin: urls.pageOrigin, allowedHeaders }))
+  }
   const downstream = axios.create({ timeout: 5000 })
   registerTracingInterceptor(downstream, { tracer })
   app.use(tracingMiddleware({ tracer, ignore: ['/healthz'] }))
@@ -80,16 +91,21 @@ export function workoutApiApp(
   return app
 }
 
-/** Starts workout-api on `host:port`, configured from the environment. */
+/**
+ * Starts workout-api on `host:port`, configured from the environment; `pageOrigin` lets a page of
+ * that origin call it from a browser (default: none).
+ */
 export function startWorkoutApi(
   tracer: Tracer,
   port: number,
   host: string,
   env: NodeJS.ProcessEnv = process.env,
+  pageOrigin?: string,
 ): Promise<RunningService> {
   const urls = {
     storageUrl: required(env, 'STORAGE_URL'),
     runControllerUrl: required(env, 'RUN_CONTROLLER_URL'),
+    pageOrigin,
   }
   return startExpress(workoutApiApp(tracer, urls), port, host)
 }
