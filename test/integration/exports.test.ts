@@ -17,7 +17,7 @@ const expected: Record<string, string[]> = {
   ],
   '@tracehop/core/adapter': ['createClientTracing', 'createServerTracing', 'setContextStore'],
   '@tracehop/express': ['tracingErrorHandler', 'tracingMiddleware'],
-  '@tracehop/fastify': ['tracingPlugin'],
+  '@tracehop/fastify': ['recordError', 'tracingPlugin'],
   '@tracehop/axios': ['registerTracingInterceptor'],
   '@tracehop/fetch': ['tracedFetch'],
   '@tracehop/otel': ['createOtelTracer'],

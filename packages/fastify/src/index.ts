@@ -1,5 +1,5 @@
-import { tracingPlugin } from './plugin.js'
+import { recordError, tracingPlugin } from './plugin.js'
 
-export { tracingPlugin }
+export { recordError, tracingPlugin }
 export type { FastifyTracingOptions } from './plugin.js'
 export default tracingPlugin

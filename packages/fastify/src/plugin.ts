@@ -19,7 +19,9 @@ declare module 'fastify' {
 /** Options of tracingPlugin: the server policy options of @tracehop/core. */
 export type FastifyTracingOptions = ServerTracingOptions
 
-const SERVER_SPAN = Symbol('tracehop.fastify.serverSpan')
+// Shared by every copy of this package (CJS and ESM builds), so that recordError() finds the
+// handle whichever copy's plugin started it.
+const SERVER_SPAN = Symbol.for('tracehop.fastify.serverSpan')
 type TracedRequest = FastifyRequest & { [SERVER_SPAN]: ServerSpanHandle | null }
 
 function tracingPluginCallback(
@@ -107,6 +109,15 @@ function routeOf(request: FastifyRequest): string | undefined {
   if (request.is404) return undefined
   const url = request.routeOptions.url
   return typeof url === 'string' && url !== '' ? url : undefined
+}
+
+/**
+ * Records `error` on the request's span, recorded when the span finishes, as the plugin's
+ * `onError` hook does: for errors answered without Fastify's error handler (a NestJS exception
+ * filter, a handler that catches and replies). Does nothing for a request that is not traced.
+ */
+export function recordError(request: FastifyRequest, error: unknown): void {
+  ;(request as Partial<TracedRequest>)[SERVER_SPAN]?.recordError(error)
 }
 
 /**

@@ -3,7 +3,7 @@ import http from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, it } from 'node:test'
 import { activeSpan } from '@tracehop/core'
-import defaultExport, { tracingPlugin } from '@tracehop/fastify'
+import defaultExport, { recordError, tracingPlugin } from '@tracehop/fastify'
 import fastify5, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fastify4 from 'fastify4'
 import type { FastifyModule } from '../../../test/support/fastify-app.js'
@@ -80,6 +80,47 @@ for (const [label, fastify] of majors) {
           ['GET /sent', true, ['sent boom']],
         ],
       )
+    })
+
+    it('should record with recordError() an error the app answers itself, once, the first one', async () => {
+      const app = await traced()
+      app.get('/caught', async (request, reply) => {
+        const error = new Error('caught boom')
+        recordError(request, error)
+        recordError(request, new Error('a later one'))
+        return reply.code(503).send({ message: 'try later' })
+      })
+      app.get('/fine', (request) => {
+        recordError(request, new Error('logged, then answered 200'))
+        return 'ok'
+      })
+      const url = await serve(app)
+      assert.equal((await send(`${url}/caught`)).status, 503)
+      assert.equal((await send(`${url}/fine`)).status, 200)
+      const spans = await finished(2)
+      const caught = spans.find((span) => span.operationName === 'GET /caught')
+      assert.equal(caught?.tags.error, true)
+      assert.deepEqual(
+        caught?.logs.map((log) => [
+          log.fields.message,
+          log.fields['error.object'] instanceof Error,
+        ]),
+        [['caught boom', true]],
+      )
+      // An error recorded on a request that ends well is still the request's error.
+      const fine = spans.find((span) => span.operationName === 'GET /fine')
+      assert.equal(fine?.tags.error, true)
+    })
+
+    it('should ignore recordError() on a request that is not traced', async () => {
+      const app = fastify({ forceCloseConnections: true })
+      app.get('/untraced', (request) => {
+        recordError(request, new Error('nobody listens'))
+        return 'ok'
+      })
+      const url = await serve(app)
+      assert.equal((await send(`${url}/untraced`)).status, 200)
+      assert.deepEqual(recording.tracer.finishedSpans(), [], 'no plugin, no span, no throw')
     })
 
     it('should mark a thrown error answered with a 4xx as an error: a thrown error fails whatever the status', async () => {
