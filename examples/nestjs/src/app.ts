@@ -8,6 +8,7 @@ import {
   type ArgumentsHost,
   Catch,
   HttpException,
+  type HttpServer,
   type INestApplication,
   type LoggerService,
   type LogLevel,
@@ -18,7 +19,7 @@ import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-ex
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify'
 import type { TracerOption } from '@tracehop/core'
 import { tracingErrorHandler, tracingMiddleware } from '@tracehop/express'
-import { tracingPlugin } from '@tracehop/fastify'
+import { recordError, tracingPlugin } from '@tracehop/fastify'
 import { tracedFetch } from '@tracehop/fetch'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { ItemsModule } from './items.module.js'
@@ -72,10 +73,14 @@ export async function createApp(options: AppOptions): Promise<INestApplication> 
     )
     // First in Express's stack: Nest's body parsers and routes are added after it, at init.
     expressApp.use(tracingMiddleware(tracing))
-    // Nest answers every error itself, so it never reaches Express's error middleware.
-    expressApp.useGlobalFilters(new RecordErrorFilter(expressApp.get(HttpAdapterHost).httpAdapter))
     app = expressApp
   }
+  // Nest answers every error itself: it never reaches Express's error middleware or Fastify's
+  // error handler (and its onError hook).
+  const platform = options.platform ?? 'express'
+  app.useGlobalFilters(
+    new RecordErrorFilter(app.get(HttpAdapterHost).httpAdapter, recorders[platform]),
+  )
   app.setGlobalPrefix('api')
   return app
 }
@@ -95,19 +100,32 @@ type FastifyAdapterInstance = ConstructorParameters<typeof FastifyAdapter>[0]
 
 const recordExpressError = tracingErrorHandler()
 
+type HttpArgumentsHost = ReturnType<ArgumentsHost['switchToHttp']>
+
+/** How each platform records an error on the request's span. */
+const recorders: Record<Platform, (error: unknown, http: HttpArgumentsHost) => void> = {
+  express: (error, http) =>
+    recordExpressError(error, http.getRequest(), http.getResponse(), () => undefined),
+  fastify: (error, http) => recordError(http.getRequest(), error),
+}
+
 /**
- * Hands an error Nest answers with a 5xx to tracehop's Express error handler (the span's error
- * log then carries the error itself), then answers as Nest does. A 4xx HttpException is a
- * handled answer, not a failure.
+ * Records an error Nest answers with a 5xx on the request's span (its error log then carries the
+ * error itself: tracehop's Express error handler, or recordError() on Fastify), then answers as
+ * Nest does. A 4xx HttpException is a handled answer, not a failure.
  */
 @Catch()
 class RecordErrorFilter extends BaseExceptionFilter {
+  constructor(
+    adapter: HttpServer,
+    private readonly record: (error: unknown, http: HttpArgumentsHost) => void,
+  ) {
+    super(adapter)
+  }
+
   override catch(exception: unknown, host: ArgumentsHost): void {
     const failed = !(exception instanceof HttpException) || exception.getStatus() >= 500
-    if (failed) {
-      const http = host.switchToHttp()
-      recordExpressError(exception, http.getRequest(), http.getResponse(), () => undefined)
-    }
+    if (failed) this.record(exception, host.switchToHttp())
     super.catch(exception, host)
   }
 }
