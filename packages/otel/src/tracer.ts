@@ -87,24 +87,27 @@ export class OpenTracingOnOtel extends Tracer {
   // options, which changes them and leaves them slow to read: the parent is read as given instead.
   override startSpan(name: string, options: SpanOptions = {}): BridgeSpan {
     const { childOf, references } = options
-    const fields: SpanOptions = {
-      tags: options.tags ?? {},
-      references:
-        childOf === undefined ? (references ?? []) : [...(references ?? []), refer(childOf)],
-    }
-    if (options.startTime !== undefined) fields.startTime = options.startTime
-    return this._startSpan(name, fields)
+    // As opentracing orders them: `childOf` after the references.
+    const all = childOf ? [...(references ?? []), refer(childOf)] : references
+    return this.start(name, options.tags ?? {}, options.startTime, all)
   }
 
   protected override _startSpan(name: string, fields: SpanOptions): BridgeSpan {
-    const tags = fields.tags ?? {}
+    return this.start(name, fields.tags ?? {}, fields.startTime, fields.references)
+  }
+
+  private start(
+    name: string,
+    tags: Readonly<Record<string, unknown>>,
+    startTime: number | undefined,
+    references: Reference[] | undefined,
+  ): BridgeSpan {
     const kind = kindOf(tags['span.kind'])
-    const references = fields.references
     const attributes: Attributes = {}
     const outcome = newOutcome()
     mapTags(tags, kind, attributes, outcome, this.keepOpenTracingTags)
     const options: OtelSpanOptions = { kind, attributes }
-    if (fields.startTime !== undefined) options.startTime = hrTime(fields.startTime)
+    if (startTime !== undefined) options.startTime = hrTime(startTime)
     let parent: BridgeSpanContext | undefined
     if (references !== undefined && references.length > 0) {
       const links: Link[] = []
