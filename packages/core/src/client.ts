@@ -9,12 +9,12 @@ import { propagationRule, type PropagationRule } from './propagation.js'
 import type { ClientRequestInfo, ClientResult, ClientTracingOptions } from './types.js'
 import {
   capTag,
-  type IgnoreRule,
   ignoreRule,
   normalizeMethod,
   OTHER_METHOD,
   pathOf,
   redactUrl,
+  type IgnoreRule,
 } from './url.js'
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})

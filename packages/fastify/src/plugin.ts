@@ -61,7 +61,7 @@ function tracingPluginCallback(
   })
 
   fastify.addHook('onError', function tracehopRecordError(request, _reply, error, next) {
-    ;(request as TracedRequest)[SERVER_SPAN]?.recordError(error)
+    recordError(request, error)
     next()
   })
 
