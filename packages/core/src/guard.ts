@@ -96,20 +96,6 @@ export class Guard {
     }
   }
 
-  /** The context extracted from `carrier` when it can parent a span (see usableContext()). */
-  extract(
-    tracer: Tracer,
-    format: string,
-    carrier: Record<string, string>,
-  ): SpanContext | undefined {
-    try {
-      return usableContext(tracer.extract(format, carrier))
-    } catch (error) {
-      this.report('extract', error)
-      return undefined
-    }
-  }
-
   /** Injects the span's context into `carrier`; false when the tracer throws. */
   inject(tracer: Tracer, span: Span, format: string, carrier: Record<string, unknown>): boolean {
     try {
@@ -118,17 +104,6 @@ export class Guard {
     } catch (error) {
       this.report('inject', error)
       return false
-    }
-  }
-
-  /** The span's trace id, or undefined when the tracer throws or has none. */
-  traceId(span: Span): string | undefined {
-    try {
-      const traceId = span.context().toTraceId()
-      return typeof traceId === 'string' && traceId !== '' ? traceId : undefined
-    } catch (error) {
-      this.report('context', error)
-      return undefined
     }
   }
 
@@ -183,6 +158,34 @@ export class Guard {
   }
 }
 
+// Server-only guarded calls, outside the class so a client-only (browser) bundle leaves them out.
+
+/** The context extracted from `carrier` when it can parent a span (see usableContext()). */
+export function guardedExtract(
+  guard: Guard,
+  tracer: Tracer,
+  format: string,
+  carrier: Record<string, string>,
+): SpanContext | undefined {
+  try {
+    return usableContext(tracer.extract(format, carrier))
+  } catch (error) {
+    guard.report('extract', error)
+    return undefined
+  }
+}
+
+/** The span's trace id, or undefined when the tracer throws or has none. */
+export function guardedTraceId(guard: Guard, span: Span): string | undefined {
+  try {
+    const traceId = span.context().toTraceId()
+    return typeof traceId === 'string' && traceId !== '' ? traceId : undefined
+  } catch (error) {
+    guard.report('context', error)
+    return undefined
+  }
+}
+
 /** True when `value` has the methods tracehop calls on a span. */
 export function isSpan(value: unknown): value is Span {
   if (value === null || typeof value !== 'object') return false
@@ -195,8 +198,6 @@ export function isSpan(value: unknown): value is Span {
   )
 }
 
-const NOOP_TRACER = Tracer.prototype as unknown as Record<string, unknown>
-
 /**
  * True for opentracing's own no-op Tracer (or a subclass keeping its startSpan and extract): its
  * extract always returns an empty context and its spans keep nothing, so callers need not read
@@ -204,11 +205,13 @@ const NOOP_TRACER = Tracer.prototype as unknown as Record<string, unknown>
  */
 export function isNoopTracer(tracer: Tracer): boolean {
   const methods = tracer as unknown as Record<string, unknown>
+  // Read here, not once at load, so that a bundle without the server lifecycle leaves it out.
+  const noopTracer = Tracer.prototype as unknown as Record<string, unknown>
   return (
-    methods.startSpan === NOOP_TRACER.startSpan &&
-    methods._startSpan === NOOP_TRACER._startSpan &&
-    methods.extract === NOOP_TRACER.extract &&
-    methods._extract === NOOP_TRACER._extract
+    methods.startSpan === noopTracer.startSpan &&
+    methods._startSpan === noopTracer._startSpan &&
+    methods.extract === noopTracer.extract &&
+    methods._extract === noopTracer._extract
   )
 }
 

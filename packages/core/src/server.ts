@@ -5,7 +5,7 @@ import { FORMAT_HTTP_HEADERS, type Span, type SpanContext } from 'opentracing'
 import { isHeaderName, toCarrier } from './carrier.js'
 import { withSpan } from './context.js'
 import { ConnectionTimeoutError } from './errors.js'
-import { Guard, isNoopTracer, recordsNothing } from './guard.js'
+import { Guard, guardedExtract, guardedTraceId, isNoopTracer, recordsNothing } from './guard.js'
 import { onResponseEnd, type ResponseEnding, type ResponseLike } from './response-end.js'
 import type {
   ServerFinishState,
@@ -104,7 +104,7 @@ export class ServerTracing {
       const described = request as ServerRequestInfo
       tags = this.startTags(described, method)
       if (this.trusts(described)) {
-        parent = guard.extract(tracer, FORMAT_HTTP_HEADERS, toCarrier(described.headers))
+        parent = guardedExtract(guard, tracer, FORMAT_HTTP_HEADERS, toCarrier(described.headers))
       }
     }
     const span = guard.startSpan(tracer, method, tags, parent)
@@ -146,7 +146,7 @@ export class ServerTracing {
   }
 
   private traceHeader(span: Span): TraceHeader | undefined {
-    const traceId = this.settings.guard.traceId(span)
+    const traceId = guardedTraceId(this.settings.guard, span)
     if (traceId === undefined || !TRACE_ID_VALUE.test(traceId)) return undefined
     return { name: this.responseHeader as string, value: traceId }
   }
