@@ -6,7 +6,7 @@ import {
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
 import type { Span } from 'opentracing'
 import { routeTemplate } from './route.js'
-import { exposeSpan, serverSpans } from './request-spans.js'
+import { exposeSpan, handleOf } from './request-spans.js'
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -32,7 +32,7 @@ export function tracingMiddleware(options: ExpressTracingOptions = {}): RequestH
   const tracing = createServerTracing('express', options)
   return function tracehopExpressMiddleware(req: Request, res: Response, next: NextFunction): void {
     // A request routed through two apps that both install the middleware is traced once.
-    if (serverSpans.has(req)) return next()
+    if (handleOf(req) !== undefined) return next()
     // Express's request is only read if the tracer or an option needs it (see describeRequest).
     const handle = tracing.start(req, describeRequest)
     if (handle === undefined) return next()
@@ -55,7 +55,7 @@ export function tracingErrorHandler(): ErrorRequestHandler {
     _res: Response,
     next: NextFunction,
   ): void {
-    serverSpans.get(req)?.recordError(err)
+    handleOf(req)?.recordError(err)
     next(err)
   }
 }

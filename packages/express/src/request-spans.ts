@@ -1,31 +1,40 @@
 import { IncomingMessage } from 'node:http'
 import type { ServerSpanHandle } from '@tracehop/core/adapter'
 
-// `req.span` is public API, but a property added to `req` per request would be the costliest thing
-// the middleware does: Express swaps the request's prototype on every request, so each added
-// property builds a fresh hidden class and turns the framework's own reads on `req` megamorphic
-// (bench/README.md has the measurements). So `span` is an accessor defined once on Express's
-// request prototype (`express.request`, the prototype of every app's `app.request`), and each
-// request's handle lives in a WeakMap. That prototype is the extension point Express documents
-// ("Overriding the Express API"); only `span` is added, and nothing of Express is replaced.
+// `req.span` is public API, but a `span` property added to `req` per request would cost Express's
+// own reads of `req`: Express swaps the request's prototype on every request, so each added
+// property builds a fresh hidden class (bench/README.md has the measurements). So `span` is an
+// accessor defined once on Express's request prototype (`express.request`, the prototype of every
+// app's `app.request`). That prototype is the extension point Express documents ("Overriding the
+// Express API"); only `span` is added, and nothing of Express is replaced.
+//
+// The accessor finds the request's handle on the request itself, under a symbol (non-enumerable,
+// so copying a request does not carry it), not in a WeakMap keyed by the request: V8's minor GC
+// keeps every WeakMap value whose key is still young, dead or not, so each request handled since
+// the last scavenge had its handle, span and described request copied by it, and V8 grew its new
+// space for all that survived (bench/README.md). A property dies with its request.
 
-// Shared by every copy of this package (CJS and ESM builds, two versions), so that
-// tracingErrorHandler() and the accessor find the span whichever copy's middleware started it.
-const SPANS_KEY = Symbol.for('tracehop.express.serverSpans')
-type GlobalWithSpans = typeof globalThis & { [SPANS_KEY]?: WeakMap<object, ServerSpanHandle> }
+// Shared by every copy of this package (CJS and ESM builds), so that tracingErrorHandler() and the
+// accessor find the span whichever copy's middleware started it.
+const HANDLE_KEY = Symbol.for('tracehop.express.serverSpan')
+type WithHandle = { [HANDLE_KEY]?: ServerSpanHandle }
 
-/** Each traced request's span, by request. */
-export const serverSpans = ((globalThis as GlobalWithSpans)[SPANS_KEY] ??= new WeakMap<
-  object,
-  ServerSpanHandle
->())
+/** The handle of a traced request, or undefined. */
+export function handleOf(req: object): ServerSpanHandle | undefined {
+  return (req as WithHandle)[HANDLE_KEY]
+}
 
 // Prototypes of requests already known to reach the accessor (or known not to).
 const prototypes = new WeakMap<object, boolean>()
 
 /** Records `handle` as the span of `req`; `req.span` returns it, through the accessor if it can. */
 export function exposeSpan(req: object, handle: ServerSpanHandle): void {
-  serverSpans.set(req, handle)
+  try {
+    Object.defineProperty(req, HANDLE_KEY, { configurable: true, writable: true, value: handle })
+  } catch {
+    // A request that takes no property goes on traced, without req.span.
+    return
+  }
   const prototype = Object.getPrototypeOf(req) as object | null
   let viaAccessor = prototype === null ? false : prototypes.get(prototype)
   if (viaAccessor === undefined && prototype !== null) {
@@ -63,7 +72,7 @@ function defineAccessor(prototype: object): boolean {
 }
 
 function getSpan(this: object): unknown {
-  return serverSpans.get(this)?.span
+  return handleOf(this)?.span
 }
 
 // Assigning `req.span` keeps working as it did with a plain property.
