@@ -14,8 +14,9 @@ import { Socket } from 'node:net'
 
 /**
  * How a watched response ended: `finished` (sent in full), `aborted` (its connection or stream
- * closed first), `timedOut` (its connection timed out, then closed first) or `upgraded` (the
- * request switched protocols: its connection was taken over, by a WebSocket say).
+ * closed first), `timedOut` (its connection, or the server's `requestTimeout` for the request,
+ * timed out and the connection closed first) or `upgraded` (the request switched protocols: its
+ * connection was taken over, by a WebSocket say).
  */
 export type ResponseEnding = 'finished' | 'aborted' | 'timedOut' | 'upgraded'
 
@@ -139,10 +140,17 @@ function onSocketClose(this: Socket): void {
   const connection = connections.get(this)
   if (connection === undefined) return
   connections.delete(this)
-  const cut: ResponseEnding = connection.timedOut ? 'timedOut' : 'aborted'
+  const cut: ResponseEnding = connection.timedOut || requestTimedOut(this) ? 'timedOut' : 'aborted'
   for (const watch of connection.watches) {
     settle(watch, watch.response.writableFinished ? 'finished' : cut)
   }
+}
+
+// Node's `requestTimeout` (a request not received in full in time) answers 408 itself and destroys
+// the connection with this error: the server timed the request out, the client did not leave.
+function requestTimedOut(socket: Socket): boolean {
+  const error = socket.errored as { code?: unknown } | null | undefined
+  return error?.code === 'ERR_HTTP_REQUEST_TIMEOUT'
 }
 
 function onResponseClose(this: ResponseLike): void {

@@ -123,6 +123,25 @@ describe('onResponseEnd', () => {
     assert.equal(ended[0]?.ending, 'timedOut')
   })
 
+  it('should count a request the server timed out by requestTimeout as timed out', async () => {
+    const ended: ResponseEnding[] = []
+    const options = { requestTimeout: 100, connectionsCheckingInterval: 20 }
+    // The handler waits for a body that never arrives in full: Node answers 408 and closes.
+    const server = http.createServer(options, (req, res) => {
+      watch(req, res, (ending) => ended.push(ending))
+      req.resume()
+    })
+    running = await listen(server)
+    const socket = net.connect(running.port, '127.0.0.1')
+    socket.write('POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc')
+    let received = ''
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString()))
+    await once(socket, 'close')
+    await waitFor(() => ended.length === 1, 'the end')
+    assert.match(received, /^HTTP\/1\.1 408 /)
+    assert.deepEqual(ended, ['timedOut'])
+  })
+
   it('should add one listener per connection and none per response', async () => {
     const counts: number[] = []
     let socketCloseListeners = 0
