@@ -1,14 +1,17 @@
 // Core's module state (the active-span storage, the response watcher's tables and its one
 // diagnostics-channel subscription) exists once per process, whichever entry and build loads
-// it: two copies must neither lose each other's active span nor watch a connection twice.
+// it: two copies must neither lose each other's active span nor watch a connection twice. The
+// same holds for where @tracehop/express keeps each request's span.
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import { createRequire } from 'node:module'
 import { describe, it } from 'node:test'
 import type * as CoreModule from '@tracehop/core'
 import type * as AdapterModule from '@tracehop/core/adapter'
+import type * as ExpressAdapterModule from '@tracehop/express'
 import { RecordingTracer } from '@tracehop/testing'
-import { listen, waitFor } from '../support/net.js'
+import express from 'express'
+import { finishedSpans, listen, send, waitFor } from '../support/net.js'
 
 type Core = typeof CoreModule
 type Adapter = typeof AdapterModule
@@ -70,6 +73,33 @@ describe('core module state', () => {
       }
     } finally {
       agent.destroy()
+      await server.close()
+    }
+  })
+})
+
+describe('@tracehop/express module state', () => {
+  it("should let one build's error handler and req.span find the other build's span", async () => {
+    const cjs = require('@tracehop/express') as typeof ExpressAdapterModule
+    const esm = await import('@tracehop/express')
+    assert.notEqual(cjs.tracingMiddleware, esm.tracingMiddleware, 'two copies are loaded')
+    const tracer = new RecordingTracer()
+    const seen: boolean[] = []
+    const app = express()
+    app.use(cjs.tracingMiddleware({ tracer }))
+    app.get('/fail', (req, _res, next) => {
+      seen.push(req.span !== undefined)
+      next(new Error('seen by the other build'))
+    })
+    app.use(esm.tracingErrorHandler())
+    const server = await listen(app)
+    try {
+      const response = await send(`${server.url}/fail`)
+      assert.equal(response.status, 500)
+      const [span] = await finishedSpans(tracer, 1)
+      assert.deepEqual(seen, [true])
+      assert.equal(span?.tags['error.message'], 'seen by the other build')
+    } finally {
       await server.close()
     }
   })
