@@ -79,7 +79,7 @@ describe('core module state', () => {
 })
 
 describe('@tracehop/express module state', () => {
-  it("should let one build's error handler and req.span find the other build's span", async () => {
+  it("should let one build's error handler find the span the other build started", async () => {
     const cjs = require('@tracehop/express') as typeof ExpressAdapterModule
     const esm = await import('@tracehop/express')
     assert.notEqual(cjs.tracingMiddleware, esm.tracingMiddleware, 'two copies are loaded')
@@ -101,6 +101,30 @@ describe('@tracehop/express module state', () => {
       assert.equal(span?.tags['error.message'], 'seen by the other build')
     } finally {
       await server.close()
+    }
+  })
+
+  it("should give req.span through the first build's accessor, no property per request", async () => {
+    const cjs = require('@tracehop/express') as typeof ExpressAdapterModule
+    const esm = await import('@tracehop/express')
+    const tracer = new RecordingTracer()
+    const seen: unknown[] = []
+    const appOf = (build: typeof ExpressAdapterModule) => {
+      const app = express()
+      app.use(build.tracingMiddleware({ tracer }))
+      app.get('/', (req, res) => {
+        seen.push(Object.keys(req).includes('span'), req.span !== undefined)
+        res.send('ok')
+      })
+      return app
+    }
+    const servers = [await listen(appOf(cjs)), await listen(appOf(esm))]
+    try {
+      for (const server of servers) await send(`${server.url}/`)
+      await finishedSpans(tracer, 2)
+      assert.deepEqual(seen, [false, true, false, true])
+    } finally {
+      await Promise.all(servers.map((server) => server.close()))
     }
   })
 })

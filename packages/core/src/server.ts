@@ -89,8 +89,8 @@ export class ServerTracing {
     const tracer = guard.tracer(options.tracer)
     if (tracer === undefined) return undefined
     const tracerRecords = !isNoopTracer(tracer)
-    // Read now or never: the handle must not keep `source`, which an adapter may use as the key
-    // of a WeakMap holding this very handle (an entry leading back to its key lives longer).
+    // Read now or never: the handle must not keep `source`, which an adapter may key the handle
+    // by (an entry leading back to its key lives longer) or keep it on.
     if (tracerRecords || settings.hasFinishHooks || options.onStart !== undefined) {
       // A request the adapter cannot read (a framework broken on this transport, say) goes on
       // untraced rather than failing the app in the adapter.

@@ -18,10 +18,15 @@ import type { ServerSpanHandle } from '@tracehop/core/adapter'
 // accessor find the span whichever copy's middleware started it.
 const HANDLE_KEY = Symbol.for('tracehop.express.serverSpan')
 type WithHandle = { [HANDLE_KEY]?: ServerSpanHandle }
+// Marks the `span` accessor of every copy: each reads the same key, so any copy's will do.
+const ACCESSOR_MARK = Symbol.for('tracehop.express.spanAccessor')
+
+// Requests that refuse the property (a Proxy, say): made only if one ever does.
+let refusing: WeakMap<object, ServerSpanHandle> | undefined
 
 /** The handle of a traced request, or undefined. */
 export function handleOf(req: object): ServerSpanHandle | undefined {
-  return (req as WithHandle)[HANDLE_KEY]
+  return (req as WithHandle)[HANDLE_KEY] ?? refusing?.get(req)
 }
 
 // Prototypes of requests already known to reach the accessor (or known not to).
@@ -32,8 +37,7 @@ export function exposeSpan(req: object, handle: ServerSpanHandle): void {
   try {
     Object.defineProperty(req, HANDLE_KEY, { configurable: true, writable: true, value: handle })
   } catch {
-    // A request that takes no property goes on traced, without req.span.
-    return
+    ;(refusing ??= new WeakMap()).set(req, handle)
   }
   const prototype = Object.getPrototypeOf(req) as object | null
   let viaAccessor = prototype === null ? false : prototypes.get(prototype)
@@ -57,7 +61,7 @@ function defineAccessor(prototype: object): boolean {
   }
   if (holder === null) return false
   const existing = Object.getOwnPropertyDescriptor(holder, 'span')
-  if (existing !== undefined) return existing.get === getSpan
+  if (existing !== undefined) return isOurAccessor(existing)
   try {
     Object.defineProperty(holder, 'span', {
       configurable: true,
@@ -73,6 +77,12 @@ function defineAccessor(prototype: object): boolean {
 
 function getSpan(this: object): unknown {
   return handleOf(this)?.span
+}
+Object.defineProperty(getSpan, ACCESSOR_MARK, { value: true })
+
+function isOurAccessor(descriptor: PropertyDescriptor): boolean {
+  const { get } = descriptor as { get?: { [ACCESSOR_MARK]?: unknown } }
+  return get === getSpan || get?.[ACCESSOR_MARK] === true
 }
 
 // Assigning `req.span` keeps working as it did with a plain property.

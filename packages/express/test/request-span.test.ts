@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import { describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { activeSpan } from '@tracehop/core'
-import { tracingMiddleware } from '@tracehop/express'
+import { tracingErrorHandler, tracingMiddleware } from '@tracehop/express'
 import { RecordingTracer } from '@tracehop/testing'
 import express5, { type Request, type Response } from 'express'
 import express4 from 'express4'
@@ -139,6 +140,40 @@ describe('tracingMiddleware outside Express', () => {
       assert.equal(span?.tags['http.status_code'], 200)
       assert.deepEqual(seen, [true, true])
       assert.equal(Object.hasOwn(http.IncomingMessage.prototype, 'span'), false)
+    } finally {
+      await server.close()
+    }
+  })
+})
+
+describe('a request that refuses properties', () => {
+  it('should keep its span for req.span, the error handler and a second middleware', async () => {
+    const tracer = new RecordingTracer()
+    const middleware = tracingMiddleware({ tracer })
+    const recordError = tracingErrorHandler()
+    const seen: boolean[] = []
+    const server = await listen((raw, res) => {
+      // A wrapper that takes no symbol-keyed property, as some request proxies do.
+      const req = new Proxy(raw, {
+        defineProperty: (target, key, descriptor) =>
+          typeof key !== 'symbol' && Reflect.defineProperty(target, key, descriptor),
+      }) as Request
+      middleware(req, res as Response, () => {
+        middleware(req, res as Response, () => {
+          seen.push(req.span !== undefined && req.span === activeSpan())
+          recordError(new Error('recorded'), req, res as Response, () => res.end('ok'))
+        })
+      })
+    })
+    try {
+      await send(`${server.url}/proxied`)
+      await finishedSpans(tracer, 1)
+      // A second span, had the second middleware not seen the first one's, would be done by now.
+      await sleep(20)
+      const spans = tracer.finishedSpans()
+      assert.deepEqual(seen, [true])
+      assert.equal(spans.length, 1)
+      assert.equal(spans[0]?.tags['error.message'], 'recorded')
     } finally {
       await server.close()
     }
