@@ -5,8 +5,7 @@
 import { readdirSync, readFileSync, mkdirSync } from 'node:fs'
 import process from 'node:process'
 import { fileURLToPath } from 'node:url'
-import { LOAD_CORE, load, startServer } from './lib/measure.mjs'
-import { startNode } from './lib/processes.mjs'
+import { load, startLoadHelpers, startServer } from './lib/measure.mjs'
 import { variants } from './lib/variants.mjs'
 
 const [name = 'express-tracehop-noop', seconds = '5'] = process.argv.slice(2)
@@ -15,18 +14,7 @@ if (variant === undefined) throw new Error(`no variant ${name}`)
 const out = fileURLToPath(new URL('out/', import.meta.url))
 mkdirSync(out, { recursive: true })
 
-const helpers = ['servers/udp-sink.cjs', 'servers/downstream.cjs', 'load.mjs'].map((script) =>
-  startNode(fileURLToPath(new URL(script, import.meta.url)), { core: LOAD_CORE }),
-)
-const [sink, downstream, loader] = await Promise.all(helpers.map((h) => h.next('ready')))
-const context = {
-  load: helpers[2],
-  connections: 50,
-  duration: Number(seconds),
-  udpPort: sink.port,
-  downstreamUrl: `http://127.0.0.1:${downstream.port}`,
-}
-void loader
+const { context, stop } = await startLoadHelpers({ duration: Number(seconds) })
 const prefix = `${name}-${Date.now()}`
 const { server, url } = await startServer(variant, context, [
   '--cpu-prof',
@@ -38,7 +26,7 @@ await load(context, url)
 const exited = new Promise((resolve) => server.child.once('exit', resolve))
 server.child.send({ type: 'exit' })
 await exited
-await Promise.all(helpers.map((helper) => helper.stop()))
+await stop()
 
 const file = readdirSync(out).find((entry) => entry.startsWith(prefix))
 const profile = JSON.parse(readFileSync(`${out}${file}`, 'utf8'))

@@ -7,11 +7,31 @@ const SERVER = fileURLToPath(new URL('../servers/server.cjs', import.meta.url))
 export const SERVER_CORE = 0
 export const LOAD_CORE = 1
 
+/**
+ * The load generator, UDP sink and downstream service a server runs against, on the load core,
+ * and the context startServer() and load() take; `stop()` ends the three.
+ */
+export async function startLoadHelpers({ duration, connections = 50 }) {
+  const helpers = ['servers/udp-sink.cjs', 'servers/downstream.cjs', 'load.mjs'].map((script) =>
+    startNode(fileURLToPath(new URL(`../${script}`, import.meta.url)), { core: LOAD_CORE }),
+  )
+  const [sink, downstream] = await Promise.all(helpers.map((helper) => helper.next('ready')))
+  const context = {
+    load: helpers[2],
+    connections,
+    duration,
+    udpPort: sink.port,
+    downstreamUrl: `http://127.0.0.1:${downstream.port}`,
+  }
+  return { context, stop: () => Promise.all(helpers.map((helper) => helper.stop())) }
+}
+
 /** A fresh server child for `variant`, listening; `url` is its benchmark route. */
-export async function startServer(variant, context, nodeArgs = []) {
+export async function startServer(variant, context, nodeArgs = [], stdout = 'inherit') {
   const server = startNode(SERVER, {
     core: SERVER_CORE,
     nodeArgs,
+    stdout,
     env: {
       BENCH_VARIANT: JSON.stringify(variant.spec),
       BENCH_UDP_PORT: String(context.udpPort),

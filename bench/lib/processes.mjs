@@ -6,8 +6,8 @@ import process from 'node:process'
 const TASKSET = '/usr/bin/taskset'
 export const canPin = existsSync(TASKSET)
 
-/** A Node child running `script`, on `core` when pinning is possible. */
-export function startNode(script, { core, env = {}, nodeArgs = [] } = {}) {
+/** A Node child running `script`, on `core` when pinning is possible; `stdout`: 'inherit' or 'pipe'. */
+export function startNode(script, { core, env = {}, nodeArgs = [], stdout = 'inherit' } = {}) {
   const args = [...nodeArgs, script]
   const [command, commandArgs] =
     canPin && core !== undefined
@@ -15,7 +15,7 @@ export function startNode(script, { core, env = {}, nodeArgs = [] } = {}) {
       : [process.execPath, args]
   const child = spawn(command, commandArgs, {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', stdout, 'inherit', 'ipc'],
   })
   const exited = new Promise((resolve) => child.once('exit', resolve))
   return {
