@@ -63,7 +63,8 @@ export class ClientTracing {
     const tracer = guard.tracer(options.tracer)
     if (tracer === undefined) return undefined
     const method = normalizeMethod(request.method)
-    const target = describeTarget(url)
+    const parsed = parseUrl(url)
+    const target = describeTarget(href, parsed)
     const tags: Record<string, unknown> = {
       'span.kind': 'client',
       component: this.component,
@@ -75,7 +76,7 @@ export class ClientTracing {
     const name = nameFor(settings, request, method, target.peer)
     const span = guard.startSpan(tracer, name, tags, parentContext)
     if (span === undefined) return undefined
-    const headers = this.propagates(href) ? this.inject(tracer, span) : NO_HEADERS
+    const headers = this.propagates(href, parsed) ? this.inject(tracer, span) : NO_HEADERS
     const peer = target.peer
     if (options.onStart !== undefined) {
       guard.call('onStart', options.onStart, { span, request, method, peer }, undefined)
@@ -145,7 +146,8 @@ export class ClientSpanHandle {
     let name: string | undefined
     let { request, peer } = this
     if (result.url !== undefined && String(result.url) !== String(request.url)) {
-      const target = describeTarget(absoluteUrl(this.settings.page, result.url))
+      const url = absoluteUrl(this.settings.page, result.url)
+      const target = describeTarget(String(url), parseUrl(url))
       request = { method: request.method, url: result.url }
       peer = target.peer
       tags = target.tags
@@ -196,27 +198,33 @@ function nameFor(
   return settings.guard.name(operationName, state, fallback)
 }
 
-// The redacted URL and peer tags of a target, and its `host:port`.
-function describeTarget(url: string | URL): { peer: string; tags: Record<string, unknown> } {
-  const { hostname, port } = parseHost(url)
+// A call's URL, parsed once for its host and for the `propagate` rule; undefined if it cannot be.
+function parseUrl(url: string | URL): URL | undefined {
+  if (typeof url !== 'string') return url
+  try {
+    return new URL(url)
+  } catch {
+    return undefined
+  }
+}
+
+// The redacted URL and peer tags of the target at `href`, and its `host:port`.
+function describeTarget(
+  href: string,
+  parsed: URL | undefined,
+): { peer: string; tags: Record<string, unknown> } {
+  let hostname = 'unknown'
+  let port = ''
+  if (parsed !== undefined) {
+    hostname = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname
+    port = parsed.port || defaultPort(parsed.protocol)
+  }
   const tags: Record<string, unknown> = {
-    'http.url': redactUrl(String(url)),
+    'http.url': redactUrl(href),
     'peer.hostname': capTag(hostname),
   }
   if (port !== '') tags['peer.port'] = Number(port)
   return { peer: `${hostname}:${port}`, tags }
-}
-
-function parseHost(url: string | URL): { hostname: string; port: string } {
-  let parsed: URL
-  try {
-    parsed = typeof url === 'string' ? new URL(url) : url
-  } catch {
-    return { hostname: 'unknown', port: '' }
-  }
-  const hostname = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname
-  const port = parsed.port || defaultPort(parsed.protocol)
-  return { hostname, port }
 }
 
 function defaultPort(protocol: string): string {

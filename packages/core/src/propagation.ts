@@ -2,8 +2,8 @@
 import type { Guard } from './guard.js'
 import type { PropagateOption, PropagateTarget } from './types.js'
 
-/** Whether the call to `url` (absolute) carries trace headers. */
-export type PropagationRule = (url: string) => boolean
+/** Whether the call to `url` (absolute; `parsed`, if the caller parsed it) carries trace headers. */
+export type PropagationRule = (url: string, parsed?: URL) => boolean
 
 const ALWAYS: PropagationRule = () => true
 const NEVER: PropagationRule = () => false
@@ -37,9 +37,9 @@ export function propagationRule(
     }
   }
   const matchesOrigin = origins.size > 0 || patterns.length > 0
-  return (url) => {
+  return (url, parsed) => {
     if (matchesOrigin) {
-      const origin = originOf(url)
+      const origin = originOf(parsed ?? url)
       if (origin !== undefined) {
         if (origins.has(origin)) return true
         for (const pattern of patterns) {
@@ -85,9 +85,9 @@ function originOnly(text: string): string | undefined {
 }
 
 // The origin of an absolute URL; undefined when it has none (unparsable, or opaque).
-function originOf(url: string): string | undefined {
+function originOf(url: string | URL): string | undefined {
   try {
-    const origin = new URL(url).origin
+    const origin = (typeof url === 'string' ? new URL(url) : url).origin
     return origin === 'null' ? undefined : origin
   } catch {
     return undefined
