@@ -22,6 +22,8 @@ export const ACTIVE_SPAN_KEY = createContextKey('tracehop active span')
 
 /** An OpenTracing span context: an OTel span context (maybe invalid: baggage only) and baggage. */
 export class BridgeSpanContext extends SpanContext {
+  /** Read from a carrier (extract), not a span's own context. */
+  readonly fromCarrier: boolean
   private contextBaggage: Baggage | undefined
 
   constructor(
@@ -33,6 +35,7 @@ export class BridgeSpanContext extends SpanContext {
     private context?: Context,
   ) {
     super()
+    this.fromCarrier = context !== undefined
     this.contextBaggage = baggage
   }
 

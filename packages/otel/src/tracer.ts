@@ -22,8 +22,8 @@ import {
   FORMAT_TEXT_MAP,
   Reference,
   REFERENCE_CHILD_OF,
+  Span as OpenTracingSpan,
   Tracer,
-  type Span as OpenTracingSpan,
   type SpanContext,
   type SpanOptions,
 } from 'opentracing'
@@ -87,20 +87,41 @@ export class OpenTracingOnOtel extends Tracer {
   // options, which changes them and leaves them slow to read: the parent is read as given instead.
   override startSpan(name: string, options: SpanOptions = {}): BridgeSpan {
     const { childOf, references } = options
+    const tags = options.tags ?? {}
+    // The usual call, one parent and no other references: no Reference is made for it.
+    if (references === undefined || references.length === 0) {
+      const parent = childOf === undefined ? undefined : bridgeContextOf(childOf)
+      return this.start(name, tags, options.startTime, parent, undefined)
+    }
     // As opentracing orders them: `childOf` after the references.
-    const all = childOf ? [...(references ?? []), refer(childOf)] : references
-    return this.start(name, options.tags ?? {}, options.startTime, all)
+    const all = childOf ? [...references, refer(childOf)] : references
+    return this.startReferencing(name, tags, options.startTime, all)
   }
 
   protected override _startSpan(name: string, fields: SpanOptions): BridgeSpan {
-    return this.start(name, fields.tags ?? {}, fields.startTime, fields.references)
+    return this.startReferencing(name, fields.tags ?? {}, fields.startTime, fields.references)
+  }
+
+  private startReferencing(
+    name: string,
+    tags: Readonly<Record<string, unknown>>,
+    startTime: number | undefined,
+    references: Reference[] | undefined,
+  ): BridgeSpan {
+    if (references === undefined || references.length === 0) {
+      return this.start(name, tags, startTime, undefined, undefined)
+    }
+    const links: Link[] = []
+    const parent = parentOf(references, links)
+    return this.start(name, tags, startTime, parent, links.length > 0 ? links : undefined)
   }
 
   private start(
     name: string,
     tags: Readonly<Record<string, unknown>>,
     startTime: number | undefined,
-    references: Reference[] | undefined,
+    parent: BridgeSpanContext | undefined,
+    links: Link[] | undefined,
   ): BridgeSpan {
     const kind = kindOf(tags['span.kind'])
     const attributes: Attributes = {}
@@ -108,12 +129,7 @@ export class OpenTracingOnOtel extends Tracer {
     mapTags(tags, kind, attributes, outcome, this.keepOpenTracingTags)
     const options: OtelSpanOptions = { kind, attributes }
     if (startTime !== undefined) options.startTime = hrTime(startTime)
-    let parent: BridgeSpanContext | undefined
-    if (references !== undefined && references.length > 0) {
-      const links: Link[] = []
-      parent = parentOf(references, links)
-      if (links.length > 0) options.links = links
-    }
+    if (links !== undefined) options.links = links
     const otelSpan = this.scope(tags.component).startSpan(
       name,
       options,
@@ -169,6 +185,8 @@ function newOutcome(): Outcome {
 // A child's baggage is its parent's; when the parent is the active span, OTel code may have added
 // to it in the active context, and that travels on too.
 function inheritedBaggage(parent: BridgeSpanContext): Baggage | undefined {
+  // A context read from a carrier is no span's: it cannot be the active span's.
+  if (parent.fromCarrier) return parent.baggage
   const active = otelContext.active()
   const span = active.getValue(ACTIVE_SPAN_KEY)
   if (span instanceof BridgeSpan && span.spanContext === parent) {
@@ -194,6 +212,12 @@ function parentContext(parent: BridgeSpanContext, kind: SpanKind): Context {
     }
   }
   return parent.toContext()
+}
+
+// What a `childOf` given as a span or a span context parents with: a span context of this bridge.
+function bridgeContextOf(parent: OpenTracingSpan | SpanContext): BridgeSpanContext | undefined {
+  const context = parent instanceof OpenTracingSpan ? parent.context() : parent
+  return context instanceof BridgeSpanContext ? context : undefined
 }
 
 function refer(parent: OpenTracingSpan | SpanContext): Reference {
