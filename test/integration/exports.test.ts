@@ -15,7 +15,12 @@ const expected: Record<string, string[]> = {
     'traceIds',
     'withSpan',
   ],
-  '@tracehop/core/adapter': ['createClientTracing', 'createServerTracing', 'setContextStore'],
+  '@tracehop/core/adapter': [
+    'createClientTracing',
+    'createServerTracing',
+    'setContextStore',
+    'warn',
+  ],
   '@tracehop/express': ['tracingErrorHandler', 'tracingMiddleware'],
   '@tracehop/fastify': ['recordError', 'tracingPlugin'],
   '@tracehop/axios': ['registerTracingInterceptor'],

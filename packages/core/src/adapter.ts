@@ -11,6 +11,7 @@ export type {
 } from './server.js'
 export { createClientTracing } from './client.js'
 export { setContextStore } from './context.js'
+export { warn } from './errors.js'
 export type { ClientSpanHandle, ClientTracing } from './client.js'
 export type { ResponseLike } from './response-end.js'
 export type {

@@ -6,6 +6,7 @@ import { currentPage } from './page.js'
 import type { ClientTracingOptions } from './types.js'
 
 export { setContextStore } from './context.js'
+export { warn } from './errors.js'
 export type { ClientSpanHandle, ClientTracing } from './client.js'
 export type {
   ClientRequestInfo,

@@ -29,13 +29,22 @@ export class ErrorReporter {
 
 function emitWarning(error: unknown, where: string): void {
   const detail = error instanceof Error ? error.message : String(error)
-  const message = `tracehop: ${where} failed, the request goes on untraced there: ${detail}`
-  // A browser has no process: its console is where a page's warnings go.
+  warn(
+    'TRACEHOP_TRACER_ERROR',
+    `tracehop: ${where} failed, the request goes on untraced there: ${detail}`,
+  )
+}
+
+/**
+ * Writes a warning where the platform shows them: a process warning with `code` in Node, a
+ * console warning ending in `[code]` in a page (which has no process).
+ */
+export function warn(code: string, message: string): void {
   const nodeProcess = globalThis.process as NodeJS.Process | undefined
   if (typeof nodeProcess?.emitWarning === 'function') {
-    nodeProcess.emitWarning(message, { code: 'TRACEHOP_TRACER_ERROR' })
+    nodeProcess.emitWarning(message, { code })
   } else {
-    console.warn(message)
+    console.warn(`${message} [${code}]`)
   }
 }
 

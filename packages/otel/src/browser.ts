@@ -9,7 +9,6 @@ export type { OtelTracerOptions } from './tracer.js'
 // OTel's web fetch/XHR instrumentations are not used beside tracedFetch: tracehop always injects.
 const browser: Platform = {
   tracesTransport: () => false,
-  warn: (code, message) => console.warn(`${message} [${code}]`),
   providerName: 'WebTracerProvider',
 }
 

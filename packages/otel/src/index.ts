@@ -8,7 +8,6 @@ export type { OtelTracerOptions } from './tracer.js'
 
 const node: Platform = {
   tracesTransport: transportInstrumented,
-  warn: (code, message) => process.emitWarning(message, { code }),
   providerName: 'NodeTracerProvider',
 }
 

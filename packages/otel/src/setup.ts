@@ -1,14 +1,13 @@
 // What createOtelTracer() does on every platform: build the tracer, plug its context store into
 // core when OTel has a context manager, and say once what is missing from the OTel set-up.
-import { setContextStore, type Transport } from '@tracehop/core/adapter'
+import { setContextStore, warn, type Transport } from '@tracehop/core/adapter'
 import type { Tracer } from 'opentracing'
 import { hasContextManager, hasPropagator, otelContextStore } from './store.js'
 import { OpenTracingOnOtel, type OtelTracerOptions } from './tracer.js'
 
-/** How one platform differs: who traces its transports, how it warns, which provider it names. */
+/** How one platform differs: who traces its transports, which provider it names. */
 export interface Platform {
   tracesTransport: (transport: Transport) => boolean
-  warn: (code: string, message: string) => void
   /** The provider whose `register()` installs a context manager there, named in the warning. */
   providerName: string
 }
@@ -20,7 +19,6 @@ export function createOtelTracerOn(options: OtelTracerOptions, platform: Platfor
     setContextStore(otelContextStore(tracer, platform.tracesTransport))
   } else {
     warnOnce(
-      platform,
       'TRACEHOP_OTEL_NO_CONTEXT_MANAGER',
       'no OpenTelemetry context manager is registered: tracehop keeps its own active span, and ' +
         `OTel instrumentations will not see it (register one, e.g. with ${platform.providerName}.register())`,
@@ -28,7 +26,6 @@ export function createOtelTracerOn(options: OtelTracerOptions, platform: Platfor
   }
   if (!hasPropagator()) {
     warnOnce(
-      platform,
       'TRACEHOP_OTEL_NO_PROPAGATOR',
       'no OpenTelemetry propagator is registered: no trace context is sent to or read from other ' +
         'services (register one, e.g. W3CTraceContextPropagator, with propagation.setGlobalPropagator())',
@@ -39,8 +36,8 @@ export function createOtelTracerOn(options: OtelTracerOptions, platform: Platfor
 
 const warned = new Set<string>()
 
-function warnOnce(platform: Platform, code: string, message: string): void {
+function warnOnce(code: string, message: string): void {
   if (warned.has(code)) return
   warned.add(code)
-  platform.warn(code, `tracehop: ${message}`)
+  warn(code, `tracehop: ${message}`)
 }
