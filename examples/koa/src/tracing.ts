@@ -35,8 +35,25 @@ export function koaTracing(options: ServerTracingOptions = {}): Middleware {
       await handle.run(next)
     } catch (error) {
       handle.recordError(error)
+      if (handle.traceHeader !== undefined) keepHeaderOnError(error, handle.traceHeader)
       throw error
     }
+  }
+}
+
+// Koa answers an error that reaches it with none of the headers set so far, only those in the
+// error's own `headers`: the trace id goes there too, so a failed response still carries it.
+function keepHeaderOnError(error: unknown, header: { name: string; value: string }): void {
+  if (error === null || typeof error !== 'object') return
+  try {
+    const carrier = error as { headers?: unknown }
+    const headers = carrier.headers
+    carrier.headers = {
+      ...(headers !== null && typeof headers === 'object' ? headers : {}),
+      [header.name]: header.value,
+    }
+  } catch {
+    // An error that refuses the property (a Proxy, say) is answered without the trace id.
   }
 }
 
