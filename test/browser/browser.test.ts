@@ -115,6 +115,24 @@ describe('tracehop in headless Chromium', { skip: chromiumMissing() }, () => {
       })
     }
 
+    it(`${call}: a call made while a span is active is that span's child`, async () => {
+      const url = `${backends.web.url}/api/hello?call=${call}-in-action`
+      const { body, action } = await page.evaluate(
+        ([method, target]) =>
+          (globalThis as unknown as { tracehopPage: PageApi }).tracehopPage.inAction(
+            method,
+            target,
+          ),
+        [call, url] as const,
+      )
+      assert.ok(action !== undefined, 'the action span was active')
+      const sent = parseTraceParent((body as { traceparent: string }).traceparent)
+      assert.equal(sent?.traceId, action.traceId, 'the call continued the action trace')
+      const spans = await traceOf(action.traceId, 5)
+      const pageSpan = spans.find((span) => span.spanId === sent?.spanId)
+      assert.equal(pageSpan?.parentSpanId, action.spanId, "the call's span is the action's child")
+    })
+
     it(`${call}: a call to an origin the page does not trust carries no trace header`, async () => {
       backends.thirdPartyReceived.length = 0
       const url = `${backends.thirdParty.url}/widgets?call=${call}`

@@ -7,10 +7,17 @@ import {
   type Transport,
 } from '@tracehop/core/adapter'
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
+import type { Span } from 'opentracing'
 import { OpenCalls } from './open-calls.js'
 
 /** Options of registerTracingInterceptor: the client policy options of @tracehop/core. */
 export type AxiosTracingOptions = ClientTracingOptions
+
+// The span active where the app called axios (null: none was). axios runs request interceptors
+// later, on a promise; in a page, which has no AsyncLocalStorage, the span made active for the
+// call is no longer active then. axios asks each interceptor's `runWhen` during the call itself.
+const CALLER_SPAN = Symbol('tracehop.axios.callerSpan')
+type CallerConfig = InternalAxiosRequestConfig & { [CALLER_SPAN]?: Span | null | undefined }
 
 /** What the request interceptor saw, to tell at the end whether a later one changed the URL. */
 interface Attempt {
@@ -55,11 +62,20 @@ export function installInterceptors(
     call.finish({ ...result, url: finalUrl(instance, attempt, config) })
   }
 
-  const requestId = instance.interceptors.request.use(function tracehopStartSpan(config) {
+  // axios's own merged config, a plain object: it takes the property.
+  const rememberCaller = (config: InternalAxiosRequestConfig): boolean => {
+    ;(config as CallerConfig)[CALLER_SPAN] = tracing.callerSpan()
+    return true
+  }
+
+  const startSpan = function tracehopStartSpan(config: InternalAxiosRequestConfig) {
+    const caller = (config as CallerConfig)[CALLER_SPAN]
+    // Not kept past the call's start: a response keeps its config, and the span need not live on.
+    if (caller !== undefined) (config as CallerConfig)[CALLER_SPAN] = undefined
     const url = fullUrl(instance, config)
     if (url === undefined) return config
     const transport = transportOf(config.adapter)
-    const call = tracing.start({ method: config.method ?? 'get', url, transport })
+    const call = tracing.start({ method: config.method ?? 'get', url, transport }, caller)
     if (call === undefined) return config
     attempts.set(config, {
       call,
@@ -68,6 +84,9 @@ export function installInterceptors(
     })
     if (Object.keys(call.headers).length > 0) propagate(tracing, open, config, call)
     return config
+  }
+  const requestId = instance.interceptors.request.use(startSpan, undefined, {
+    runWhen: rememberCaller,
   })
 
   const responseId = instance.interceptors.response.use(

@@ -45,11 +45,12 @@ export class ClientTracing {
   }
 
   /**
-   * Starts the span of `request` as a child of the active span; undefined when not traced (ignored,
-   * no parent with `requireParent`, the tracer failed, or its own instrumentation of the request's
-   * transport traces the call).
+   * Starts the span of `request` as a child of `parent`; undefined when not traced (ignored, no
+   * parent with `requireParent`, the tracer failed, or its own instrumentation of the request's
+   * transport traces the call). `parent`: the span that was active where the app made the call,
+   * for an adapter that starts the span later (null: none was); default: the active span.
    */
-  start(request: ClientRequestInfo): ClientSpanHandle | undefined {
+  start(request: ClientRequestInfo, parent?: Span | null): ClientSpanHandle | undefined {
     const { settings, ignore } = this
     const { guard, options } = settings
     const url = absoluteUrl(settings.page, request.url)
@@ -58,8 +59,8 @@ export class ClientTracing {
     // The tracer's own instrumentation of this transport makes the client span and injects.
     const transport = request.transport
     if (transport !== undefined && tracerTracesTransport(transport)) return undefined
-    const parent = activeSpan()
-    if (parent === undefined && options.requireParent === true) return undefined
+    const parentSpan = parent === undefined ? activeSpan() : (parent ?? undefined)
+    if (parentSpan === undefined && options.requireParent === true) return undefined
     const tracer = guard.tracer(options.tracer)
     if (tracer === undefined) return undefined
     const method = normalizeMethod(request.method)
@@ -72,7 +73,7 @@ export class ClientTracing {
       ...target.tags,
     }
     if (method === OTHER_METHOD) tags['http.request.method_original'] = capTag(request.method)
-    const parentContext = parent === undefined ? undefined : guard.context(parent)
+    const parentContext = parentSpan === undefined ? undefined : guard.context(parentSpan)
     const name = nameFor(settings, request, method, target.peer)
     const span = guard.startSpan(tracer, name, tags, parentContext)
     if (span === undefined) return undefined
@@ -82,6 +83,14 @@ export class ClientTracing {
       guard.call('onStart', options.onStart, { span, request, method, peer }, undefined)
     }
     return new ClientSpanHandle(span, headers, request, method, peer, settings)
+  }
+
+  /**
+   * The span active now (null: none), for an adapter that starts a call's span later than the app
+   * makes the call, to pass to start() then.
+   */
+  callerSpan(): Span | null {
+    return activeSpan() ?? null
   }
 
   /** Reports a failure of the adapter's own glue through `onError` (once per site per 10 s). */

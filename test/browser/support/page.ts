@@ -2,6 +2,7 @@
 // to the page's own server, tracehop's tracer on it, and traced fetch and axios calls that the test
 // drives through `globalThis.tracehopPage`. `?allow=<origin>` adds an origin to propagate to.
 import { registerTracingInterceptor } from '@tracehop/axios'
+import { startActiveSpan, traceIds } from '@tracehop/core'
 import { tracedFetch } from '@tracehop/fetch'
 import axios from 'axios'
 import { registerPageTracing } from '../../../examples/workout/src/page-tracing.js'
@@ -25,6 +26,14 @@ const page: PageApi = {
   async axios(url) {
     const response = await api.get<unknown>(url)
     return response.data
+  },
+  inAction(call, url) {
+    return startActiveSpan('page action', async () => {
+      const action = traceIds()
+      // The call is made while the action span is active, as synchronous code in a handler is.
+      const body = await page[call](url)
+      return { body, action }
+    })
   },
   flush: () => provider.forceFlush(),
 }
