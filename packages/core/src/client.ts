@@ -18,6 +18,7 @@ import {
 } from './url.js'
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
+const NETWORK_SCHEMES = new Set(['http:', 'https:', 'ws:', 'wss:'])
 
 // What every handle of one ClientTracing shares, made once.
 interface ClientSettings {
@@ -65,6 +66,8 @@ export class ClientTracing {
     if (tracer === undefined) return undefined
     const method = normalizeMethod(request.method)
     const parsed = parseUrl(url)
+    // A data: or blob: URL is read in place: no peer, no request, nothing to trace.
+    if (parsed !== undefined && !NETWORK_SCHEMES.has(parsed.protocol)) return undefined
     const target = describeTarget(href, parsed)
     const tags: Record<string, unknown> = {
       'span.kind': 'client',

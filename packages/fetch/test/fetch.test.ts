@@ -55,6 +55,25 @@ describe('tracedFetch', () => {
     assert.ok(lastEcho().headers.traceparent)
   })
 
+  it("should keep a Request's referrer and referrer policy when the caller gave no init", async () => {
+    const referrer = `${echo.url}/page?step=2`
+    const made = (referrerPolicy: NonNullable<RequestInit['referrerPolicy']>) =>
+      new Request(`${echo.url}/referred`, { referrer, referrerPolicy })
+    await fetch(made('unsafe-url'))
+    assert.equal(lastEcho().headers.referer, referrer)
+    assert.ok(lastEcho().headers.traceparent)
+    await fetch(made('origin'))
+    assert.equal(lastEcho().headers.referer, `${echo.url}/`)
+    await fetch(made('unsafe-url'), { headers: { 'x-init': 'i' } })
+    assert.equal(lastEcho().headers.referer, undefined, 'an init resets them, as fetch does')
+  })
+
+  it('should not trace a data: URL, which is read in place', async () => {
+    const response = await fetch('data:text/plain,hello')
+    assert.equal(await response.text(), 'hello')
+    assert.deepEqual(recording.tracer.spans(), [])
+  })
+
   it('should stream a request body with duplex half', async () => {
     const body = Readable.toWeb(Readable.from(['str', 'eam'])) as ReadableStream<Uint8Array>
     await fetch(`${echo.url}/stream`, { method: 'POST', body, duplex: 'half' })
