@@ -57,6 +57,7 @@ export async function bundleForBrowser(
 export function pageGlobals(pageUrl: string): Record<string, unknown> {
   const location = new URL(pageUrl)
   return {
+    origin: location.origin,
     location: { origin: location.origin, href: location.href },
     fetch,
     Headers,

@@ -3,13 +3,14 @@
 
 /** The page's origin and how its relative URLs resolve. */
 export interface Page {
-  /** The page's origin (`location.origin`); 'null' for an opaque one. */
+  /** The page's origin (`self.origin`, else `location.origin`); 'null' for an opaque one. */
   readonly origin: string
   /** `url` made absolute against the document's base URL; as it was when it cannot be. */
   absolute(url: string): string
 }
 
 interface PageGlobals {
+  origin?: unknown
   location?: { origin?: unknown; href?: unknown }
   document?: { baseURI?: unknown }
 }
@@ -19,8 +20,10 @@ const ABSOLUTE_URL = /^[a-z][a-z\d+.-]*:/i
 /** The page this code runs in, or undefined outside one (no `location`). */
 export function currentPage(): Page | undefined {
   const globals = globalThis as PageGlobals
-  const origin = globals.location?.origin
-  if (typeof origin !== 'string') return undefined
+  const address = globals.location?.origin
+  if (typeof address !== 'string') return undefined
+  // The page's own origin, which is opaque ('null') in a sandboxed page whose address is not.
+  const origin = typeof globals.origin === 'string' ? globals.origin : address
   return { origin, absolute: (url) => (ABSOLUTE_URL.test(url) ? url : resolve(url, globals)) }
 }
 

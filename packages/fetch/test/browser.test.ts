@@ -117,3 +117,26 @@ export { startActiveSpan } from '@tracehop/core'`,
     assert.notEqual(after?.traceId, checkout?.traceId)
   })
 })
+
+describe('tracedFetch in a sandboxed page (browser build)', () => {
+  // A page served with `Content-Security-Policy: sandbox` (or in a sandboxed frame) keeps its
+  // address, but its origin is opaque: every call is cross-origin, a trace header would ask for a
+  // preflight.
+  const page = useTestPage<Pick<PageExports, 'tracedFetch'>>(
+    `export { tracedFetch } from '@tracehop/fetch'`,
+    { origin: 'null' },
+  )
+  const recording = useRecordingTracer()
+
+  it('should send no trace header to the address the page was loaded from', async () => {
+    const fetch = page.exports.tracedFetch(undefined, { tracer: recording.tracer })
+    await fetch(`${page.site.url}/same-address`)
+    const received = page.site.received.find((echo) => echo.url === '/same-address')
+    assert.ok(received !== undefined)
+    assert.deepEqual(
+      Object.keys(received.headers).filter((name) => /traceparent|baggage/.test(name)),
+      [],
+    )
+    assert.equal(recording.tracer.finishedSpans().length, 1, 'the call is still traced')
+  })
+})
