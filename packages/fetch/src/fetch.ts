@@ -16,6 +16,8 @@ interface RequestLike {
   method: string
   headers: Iterable<[string, string]>
   signal?: AbortSignal | null
+  referrer?: string
+  referrerPolicy?: string
 }
 
 /**
@@ -52,7 +54,7 @@ export function traceFetch(
     let tracedInit = init
     if (Object.keys(call.headers).length > 0) {
       const headers = mergeHeaders(request, init, call.headers)
-      if (headers !== undefined) tracedInit = { ...init, headers }
+      if (headers !== undefined) tracedInit = withHeaders(request, init, headers)
     }
     let response: Response
     try {
@@ -85,6 +87,19 @@ function mergeHeaders(
   } catch {
     return undefined
   }
+}
+
+// fetch keeps a Request's referrer and referrer policy only when given no init: when the caller
+// gave none, the Request's own go into the init that carries the trace headers.
+function withHeaders(request: RequestLike | undefined, init: FetchInit, headers: Headers) {
+  const traced: RequestInit = { ...init, headers }
+  if (request !== undefined && (init === undefined || Object.keys(init).length === 0)) {
+    if (typeof request.referrer === 'string') traced.referrer = request.referrer
+    if (typeof request.referrerPolicy === 'string') {
+      traced.referrerPolicy = request.referrerPolicy as NonNullable<RequestInit['referrerPolicy']>
+    }
+  }
+  return traced
 }
 
 function describeFailure(error: unknown, signal: AbortSignal | null | undefined) {
