@@ -11,7 +11,7 @@ import {
   type HrTime,
   type Span as OtelSpan,
   type SpanContext as OtelSpanContext,
-  type SpanKind,
+  SpanKind,
 } from '@opentelemetry/api'
 import { propagation } from '@opentelemetry/api'
 import { Span, SpanContext, type Tracer } from 'opentracing'
@@ -75,6 +75,8 @@ export class BridgeSpan extends Span {
   readonly spanContext: BridgeSpanContext
   private readonly outcome: Outcome
   private ended = false
+  // The Error objects recorded as exception events so far.
+  private exceptions: Error[] | undefined
 
   constructor(
     /** The OTel span. */
@@ -127,6 +129,10 @@ export class BridgeSpan extends Span {
     const event = fields.event
     const error = fields['error.object']
     if (event === 'error' && error instanceof Error) {
+      // One event per error: code that logs an error and rethrows it has it logged again by
+      // whoever catches it (tracehop itself, when the request or active span fails with it).
+      if (this.exceptions?.includes(error) === true) return
+      ;(this.exceptions ??= []).push(error)
       this.otel.recordException(error, time)
       // A low-cardinality code (`ECONNREFUSED`) says more than the class name, as OTel's own do.
       const code = (error as { code?: unknown }).code
@@ -154,7 +160,7 @@ export class BridgeSpan extends Span {
     if (this.ended || this.settings.foreign) return
     this.ended = true
     const outcome = this.outcome
-    if (outcome.failed && this.otel.isRecording()) {
+    if (outcome.failed && this.otel.isRecording() && !this.answeredClientError()) {
       // ERROR only: UNSET is the default, and OK would be final, overriding later instrumentation.
       const errorType =
         outcome.errorType ??
@@ -168,6 +174,18 @@ export class BridgeSpan extends Span {
       )
     }
     this.otel.end(finishTime === undefined ? undefined : hrTime(finishTime))
+  }
+
+  // A server that answered 4xx did its job, even when an error made the answer (a validation
+  // error, a thrown 404): OTel leaves such a server span's status unset.
+  private answeredClientError(): boolean {
+    const status = this.outcome.statusCode
+    return (
+      this.settings.kind === SpanKind.SERVER &&
+      status !== undefined &&
+      status >= 400 &&
+      status < 500
+    )
   }
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { beforeEach, describe, it } from 'node:test'
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api'
+import { startActiveSpan } from '@tracehop/core'
 import { createClientTracing, createServerTracing } from '@tracehop/core/adapter'
 import { followsFrom, type Span } from 'opentracing'
 import { createOtelTracer } from '../src/index.js'
@@ -140,6 +141,42 @@ describe('spans on the OTel SDK', () => {
       assert.equal(event?.attributes?.['exception.type'], 'TypeError')
       assert.equal(event?.attributes?.['exception.message'], 'bad input')
       assert.match(String(event?.attributes?.['exception.stacktrace']), /TypeError: bad input/)
+    })
+
+    it('should stay UNSET for a server that answered 4xx because of an error, keeping the event', () => {
+      const handle = server.start(request)
+      handle?.recordError(Object.assign(new Error('no such user'), { statusCode: 404 }))
+      handle?.finish({ statusCode: 404 })
+      const span = only()
+      assert.equal(span.status.code, SpanStatusCode.UNSET)
+      assert.equal(span.attributes['error.type'], undefined)
+      assert.equal(span.attributes['http.response.status_code'], 404)
+      assert.deepEqual(
+        span.events.map((event) => event.attributes?.['exception.message']),
+        ['no such user'],
+      )
+    })
+
+    it('should record an error logged by the app and then failing the span as one event', async () => {
+      const failure = new Error('db down')
+      await assert.rejects(
+        startActiveSpan(
+          'load',
+          (span) => {
+            span.setTag('error', true)
+            span.log({ event: 'error', 'error.object': failure, message: failure.message })
+            return Promise.reject(failure)
+          },
+          { tracer },
+        ),
+        failure,
+      )
+      const span = only()
+      assert.equal(span.status.code, SpanStatusCode.ERROR)
+      assert.deepEqual(
+        span.events.map((event) => [event.name, event.attributes?.['exception.message']]),
+        [['exception', 'db down']],
+      )
     })
 
     it("should leave a caller's abort UNSET and a transport failure ERROR", () => {
