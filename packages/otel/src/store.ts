@@ -39,8 +39,13 @@ export function otelContextStore(
       let entered = context.active().setValue(ACTIVE_SPAN_KEY, span)
       if (span instanceof BridgeSpan) {
         entered = trace.setSpan(entered, span.otel)
+        // The span's baggage and no other: a root span (an untrusted caller's request, say) must
+        // not pass on baggage an OTel instrumentation extracted before tracehop decided.
         const baggage = span.spanContext.baggage
         if (baggage !== undefined) entered = propagation.setBaggage(entered, baggage)
+        else if (propagation.getBaggage(entered) !== undefined) {
+          entered = propagation.deleteBaggage(entered)
+        }
       }
       return context.with(entered, fn)
     },

@@ -183,16 +183,19 @@ function newOutcome(): Outcome {
 }
 
 // A child's baggage is its parent's; when the parent is the active span, OTel code may have added
-// to it in the active context, and that travels on too.
+// to it in the active context, and that travels on too, beside what was set on the span since.
 function inheritedBaggage(parent: BridgeSpanContext): Baggage | undefined {
   // A context read from a carrier is no span's: it cannot be the active span's.
   if (parent.fromCarrier) return parent.baggage
   const active = otelContext.active()
   const span = active.getValue(ACTIVE_SPAN_KEY)
-  if (span instanceof BridgeSpan && span.spanContext === parent) {
-    return propagation.getBaggage(active) ?? parent.baggage
-  }
-  return parent.baggage
+  if (!(span instanceof BridgeSpan) || span.spanContext !== parent) return parent.baggage
+  const inContext = propagation.getBaggage(active)
+  const own = parent.baggage
+  if (inContext === undefined || own === undefined || inContext === own) return inContext ?? own
+  let merged = inContext
+  for (const [key, entry] of own.getAllEntries()) merged = merged.setEntry(key, entry)
+  return merged
 }
 
 /**

@@ -138,6 +138,50 @@ describe('propagation through the OTel propagator', () => {
     assert.deepEqual(sent, new Set(['tenant=acme', 'region=eu']))
   })
 
+  it("should send on baggage set on the request span while it runs, beside OTel code's", () => {
+    const headers = { traceparent: TRACEPARENT, baggage: 'tenant=acme' }
+    const handle = server.start({ method: 'GET', url: '/', headers })
+    assert.ok(handle)
+    const carrier: Record<string, string> = {}
+    handle.run(() => {
+      handle.span.setBaggageItem('user', '7')
+      const added = propagation.getActiveBaggage()?.setEntry('region', { value: 'eu' })
+      context.with(
+        propagation.setBaggage(context.active(), added ?? propagation.createBaggage()),
+        () => {
+          const call = client.start({ method: 'GET', url: 'http://next.test/' })
+          Object.assign(carrier, call?.headers)
+          call?.finish({ statusCode: 200 })
+        },
+      )
+    })
+    handle.finish({ statusCode: 200 })
+    assert.deepEqual(
+      new Set(carrier.baggage?.split(',')),
+      new Set(['tenant=acme', 'region=eu', 'user=7']),
+    )
+  })
+
+  it('should not pass on baggage an OTel instrumentation extracted from an untrusted caller', () => {
+    const untrusting = createServerTracing('test', { tracer, trustIncoming: false })
+    const headers = { traceparent: TRACEPARENT, baggage: 'secret=untrusted' }
+    // What instrumentation-http leaves active before the app's middleware runs.
+    const extracted = propagation.extract(context.active(), headers)
+    const carrier: Record<string, string> = {}
+    context.with(extracted, () => {
+      const handle = untrusting.start({ method: 'GET', url: '/', headers })
+      assert.ok(handle)
+      handle.run(() => {
+        const call = client.start({ method: 'GET', url: 'http://next.test/' })
+        Object.assign(carrier, call?.headers)
+        call?.finish({ statusCode: 200 })
+      })
+      handle.finish({ statusCode: 200 })
+    })
+    assert.equal(carrier.baggage, undefined)
+    assert.doesNotMatch(carrier.traceparent ?? '', /0af7651916cd43dd8448eb211c80319c/)
+  })
+
   it('should not lose a carrier that holds baggage only', () => {
     const context = tracer.extract(FORMAT_HTTP_HEADERS, { baggage: 'tenant=acme' })
     assert.ok(context)
