@@ -84,6 +84,11 @@ export function describeClientContract(component: string, create: CreateContract
       const [span] = recording.tracer.finishedSpans()
       assert.equal(span?.tags['http.status_code'], 404)
       assert.equal(span?.tags.error, true)
+      assert.deepEqual(
+        span?.logs.map((log) => log.fields['error.kind']),
+        ['HTTPStatus'],
+        'the status is the failure, not an error object the client made of it',
+      )
       client.dispose()
       client = create({
         tracer: recording.tracer,

@@ -144,12 +144,15 @@ function transportOf(adapter: InternalAxiosRequestConfig['adapter']): Transport 
 
 function describeFailure(axiosError: Partial<AxiosError> | null, error: unknown): ClientResult {
   const statusCode = axiosError?.response?.status
+  // A response arrived: its status tells the failure, as it does for fetch; the AxiosError that
+  // axios made of it is no error of the transport.
+  if (statusCode !== undefined) return { statusCode }
   const code = axiosError?.code
   const name = (error as { name?: unknown } | null)?.name
   if (code === 'ERR_CANCELED' || name === 'CanceledError') return { error, aborted: true }
   const timedOut =
     code === 'ETIMEDOUT' || (code === 'ECONNABORTED' && /timeout/i.test(axiosError?.message ?? ''))
-  return { error, statusCode, timedOut }
+  return { error, timedOut }
 }
 
 function fullUrl(instance: AxiosInstance, config: InternalAxiosRequestConfig): string | undefined {
