@@ -218,7 +218,7 @@ describe('regressions: names, redaction and trust', () => {
     await send(`${server.url}/users/1`, { method: 'PROPFIND' })
     const [span] = await finishedSpans(tracer)
     assert.equal(span?.tags['http.method'], '_OTHER')
-    assert.equal(span?.operationName, '_OTHER')
+    assert.equal(span?.operationName, 'HTTP')
   })
 
   it('CVE-2023-25151 / GHSA-5r5m-65gx-7vrh: the query string never enters a span name', async () => {

@@ -41,7 +41,7 @@ const ALLOWED_NAMES = new Set([
   ...ROUTES,
   ...ROUTES.filter((route) => route.startsWith('GET ')).map((route) => `HEAD${route.slice(3)}`),
   ...KNOWN,
-  '_OTHER',
+  'HTTP',
 ])
 
 async function startApp(framework: 'express' | 'fastify', tracer: RecordingTracer) {

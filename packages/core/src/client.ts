@@ -10,6 +10,7 @@ import type { ClientRequestInfo, ClientResult, ClientTracingOptions } from './ty
 import {
   capTag,
   ignoreRule,
+  methodInName,
   normalizeMethod,
   OTHER_METHOD,
   pathOf,
@@ -203,7 +204,7 @@ function nameFor(
   method: string,
   peer: string,
 ): string {
-  const fallback = `${method} ${peer}`
+  const fallback = `${methodInName(method)} ${peer}`
   const operationName = settings.options.operationName
   if (operationName === undefined) return fallback
   const state = { span: undefined, request, method, peer }

@@ -17,6 +17,7 @@ import {
   addPeerAddress,
   capTag,
   ignoreRule,
+  methodInName,
   normalizeMethod,
   OTHER_METHOD,
   pathOf,
@@ -107,7 +108,7 @@ export class ServerTracing {
         parent = guardedExtract(guard, tracer, FORMAT_HTTP_HEADERS, toCarrier(described.headers))
       }
     }
-    const span = guard.startSpan(tracer, method, tags, parent)
+    const span = guard.startSpan(tracer, methodInName(method), tags, parent)
     if (span === undefined) return undefined
     const traceHeader = this.responseHeader === undefined ? undefined : this.traceHeader(span)
     if (options.onStart !== undefined) {
@@ -236,7 +237,8 @@ export class ServerSpanHandle {
             isServerError(statusCode, error, aborted),
           )
     const method = this.method
-    let name = route === undefined ? method : `${method} ${capTag(route)}`
+    const named = methodInName(method)
+    let name = route === undefined ? named : `${named} ${capTag(route)}`
     const { operationName, onFinish } = options
     if (operationName !== undefined || onFinish !== undefined) {
       const request = this.request as ServerRequestInfo

@@ -28,6 +28,11 @@ export function normalizeMethod(method: string | undefined): string {
 /** The `http.method` of a method outside the known set (OpenTelemetry's name for it). */
 export const OTHER_METHOD = '_OTHER'
 
+/** `method` as a span name says it: `HTTP` for `_OTHER`, as OpenTelemetry names such spans. */
+export function methodInName(method: string): string {
+  return method === OTHER_METHOD ? 'HTTP' : method
+}
+
 // Matched against query parameter names only, after a length check: linear, no backtracking.
 const SECRET_NAME =
   /token|key|pass|pwd|secret|sig|auth|code|credential|session|jwt|otp|ticket|private|salt/i

@@ -48,7 +48,7 @@ describe('client lifecycle', () => {
     client.start({ method: 'BREW', url: 'http://example.com/x' })?.finish({})
     assert.deepEqual(
       tracer.finishedSpans().map((span) => span.operationName),
-      ['GET example.com:443', '_OTHER example.com:80'],
+      ['GET example.com:443', 'HTTP example.com:80'],
     )
     assert.deepEqual(
       tracer.finishedSpans().map((span) => span.tags['http.request.method_original']),

@@ -90,7 +90,7 @@ describe('server lifecycle', () => {
     }
   })
 
-  it('should bound unknown methods to _OTHER', () => {
+  it('should bound unknown methods to _OTHER, named HTTP', () => {
     const tracer = new RecordingTracer()
     const tracing = createServerTracing('test', { tracer })
     for (const method of ['get', 'PURGE', 'M'.repeat(100)]) {
@@ -106,8 +106,8 @@ describe('server lifecycle', () => {
         ]),
       [
         ['GET /x', 'GET', undefined],
-        ['_OTHER /x', '_OTHER', 'PURGE'],
-        ['_OTHER /x', '_OTHER', 'M'.repeat(100)],
+        ['HTTP /x', '_OTHER', 'PURGE'],
+        ['HTTP /x', '_OTHER', 'M'.repeat(100)],
       ],
     )
   })

@@ -59,10 +59,10 @@ describe('spans on the OTel SDK', () => {
     assert.equal(span.status.code, SpanStatusCode.UNSET)
   })
 
-  it('should name a method outside the known set _OTHER, with the original beside it', () => {
+  it('should record a method outside the known set as _OTHER, named HTTP, with the original', () => {
     server.start({ ...request, method: 'PURGE' })?.finish({ statusCode: 200 })
     const { name, attributes } = only()
-    assert.equal(name, '_OTHER')
+    assert.equal(name, 'HTTP')
     assert.equal(attributes['http.request.method'], '_OTHER')
     assert.equal(attributes['http.request.method_original'], 'PURGE')
     assert.equal(sdk.seen[0]?.attributes['http.request.method_original'], 'PURGE')
