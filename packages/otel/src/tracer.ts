@@ -154,7 +154,7 @@ export class OpenTracingOnOtel extends Tracer {
   protected override _extract(format: string, carrier: unknown): BridgeSpanContext | null {
     if (format !== FORMAT_HTTP_HEADERS && format !== FORMAT_TEXT_MAP) return null
     if (carrier === null || typeof carrier !== 'object') return null
-    const extracted = propagation.extract(ROOT_CONTEXT, carrier, caseInsensitive)
+    const extracted = propagation.extract(ROOT_CONTEXT, lowerCased(carrier), headerGetter)
     const spanContext = trace.getSpanContext(extracted)
     const baggage = propagation.getBaggage(extracted)
     if (spanContext === undefined && baggage === undefined) return null
@@ -244,12 +244,24 @@ function parentOf(references: Reference[], links: Link[]): BridgeSpanContext | u
   return parent
 }
 
-// Header names arrive in any case from some carriers; the propagators ask in lower case.
-const caseInsensitive: TextMapGetter<object> = {
+// Header names arrive in any case from some carriers (an app's own, a message's headers); the
+// propagators ask in lower case. Core's carriers are lower-case already and pass as they are.
+function lowerCased(carrier: object): object {
+  const keys = Object.keys(carrier)
+  if (!keys.some((key) => key !== key.toLowerCase())) return carrier
+  const lower = Object.create(null) as Record<string, unknown>
+  for (const key of keys) {
+    const name = key.toLowerCase()
+    // An exact lower-case name wins over another spelling of it.
+    if (name === key || !(name in lower)) lower[name] = (carrier as Record<string, unknown>)[key]
+  }
+  return lower
+}
+
+const headerGetter: TextMapGetter<object> = {
   keys: (carrier) => Object.keys(carrier),
   get: (carrier, key) => {
-    const record = carrier as Record<string, unknown>
-    const value = record[key] ?? record[key.toLowerCase()]
+    const value = (carrier as Record<string, unknown>)[key]
     if (typeof value === 'string') return value
     if (Array.isArray(value))
       return value.filter((item): item is string => typeof item === 'string')

@@ -182,6 +182,18 @@ describe('propagation through the OTel propagator', () => {
     assert.doesNotMatch(carrier.traceparent ?? '', /0af7651916cd43dd8448eb211c80319c/)
   })
 
+  it('should read header names in any case from a carrier', () => {
+    const context = tracer.extract(FORMAT_HTTP_HEADERS, {
+      Traceparent: TRACEPARENT,
+      BAGGAGE: 'tenant=acme',
+    })
+    assert.equal(context?.toTraceId(), '0af7651916cd43dd8448eb211c80319c')
+    assert.equal(context?.toSpanId(), 'b7ad6b7169203331')
+    const span = tracer.startSpan('consume', { childOf: context ?? undefined })
+    assert.equal(span.getBaggageItem('tenant'), 'acme')
+    span.finish()
+  })
+
   it('should not lose a carrier that holds baggage only', () => {
     const context = tracer.extract(FORMAT_HTTP_HEADERS, { baggage: 'tenant=acme' })
     assert.ok(context)
