@@ -2,7 +2,8 @@
 // children/otel-instrumented.ts): every downstream call carries exactly one traceparent, the trace
 // is one tree (the HTTP instrumentation's server span, tracehop's request span under it, the
 // instrumentations' client spans under that), tracehop makes no second client span, and with
-// trustIncoming: false tracehop's span and everything below it start a new trace anyway.
+// trustIncoming: false tracehop's span and everything below it start a new trace anyway; a request
+// that comes with no trace context is one tree whatever trustIncoming says.
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { describe, it } from 'node:test'
@@ -27,12 +28,12 @@ const CALLER_TRACE = '0af7651916cd43dd8448eb211c80319c'
 const CALLER_SPAN = 'b7ad6b7169203331'
 const child = fileURLToPath(new URL('./children/otel-instrumented.ts', import.meta.url))
 
-async function serveOne(trustIncoming: boolean): Promise<Outcome> {
+async function serveOne(trustIncoming: boolean, fromCaller = true): Promise<Outcome> {
   const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child], {
     timeout: 60_000,
     env: {
       ...process.env,
-      TRACEPARENT: `00-${CALLER_TRACE}-${CALLER_SPAN}-01`,
+      TRACEPARENT: fromCaller ? `00-${CALLER_TRACE}-${CALLER_SPAN}-01` : '',
       TRUST_INCOMING: String(trustIncoming),
     },
   })
@@ -83,4 +84,25 @@ describe('@tracehop/otel with the OTel HTTP and undici instrumentations enabled'
       assert.equal(call.traceparents[0]?.split('-')[1], request.traceId, call.path)
     }
   })
+  for (const trustIncoming of [true, false]) {
+    it(`should build one tree for a request with no caller trace (trustIncoming: ${trustIncoming})`, async () => {
+      const { status, spans, received } = await serveOne(trustIncoming, false)
+      assert.equal(status, '200')
+      const byId = new Map(spans.map((span) => [span.spanId, span]))
+      const request = spans.find((span) => span.scope === '@tracehop/express')
+      assert.ok(request, 'the request span')
+      const edge = byId.get(request.parentId ?? '')
+      assert.equal(edge?.scope, '@opentelemetry/instrumentation-http', 'under the edge span')
+      assert.equal(edge.kind, SpanKind.SERVER)
+      assert.equal(edge.parentId, undefined, 'the edge span is the root')
+      assert.ok(
+        spans.every((span) => span.traceId === request.traceId),
+        'one trace',
+      )
+      for (const call of received) {
+        assert.equal(call.traceparents.length, 1)
+        assert.equal(call.traceparents[0]?.split('-')[1], request.traceId, call.path)
+      }
+    })
+  }
 })

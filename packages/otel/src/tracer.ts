@@ -3,6 +3,7 @@
 import {
   context as otelContext,
   INVALID_SPAN_CONTEXT,
+  isSpanContextValid,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
@@ -133,7 +134,7 @@ export class OpenTracingOnOtel extends Tracer {
     const otelSpan = this.scope(tags.component).startSpan(
       name,
       options,
-      parent === undefined ? ROOT_CONTEXT : parentContext(parent, kind),
+      parentContext(parent, kind),
     )
     const baggage = parent === undefined ? undefined : inheritedBaggage(parent)
     return new BridgeSpan(
@@ -199,22 +200,39 @@ function inheritedBaggage(parent: BridgeSpanContext): Baggage | undefined {
 }
 
 /**
- * Where a span continuing `parent` starts. A server span whose caller's context an OpenTelemetry
- * HTTP instrumentation already continued (its own SERVER span, active, in the same trace) starts
- * under that span: one tree, not two sibling server spans.
+ * Where a span continuing `parent` (none: a root) starts. An OpenTelemetry HTTP instrumentation
+ * may already have made the request's own SERVER span, active when tracehop starts its server
+ * span: tracehop's starts under it when that span continued the same caller, or no caller at all,
+ * so that the request is one tree, not two traces. Another parent is used as given.
  */
-function parentContext(parent: BridgeSpanContext, kind: SpanKind): Context {
-  if (kind === SpanKind.SERVER && parent.otel.isRemote === true) {
+function parentContext(parent: BridgeSpanContext | undefined, kind: SpanKind): Context {
+  const caller = parent?.fromCarrier === true || parent === undefined ? parent : undefined
+  if (kind === SpanKind.SERVER && parent === caller) {
     const active = trace.getSpan(otelContext.active())
-    if (
-      active !== undefined &&
-      (active as { kind?: unknown }).kind === SpanKind.SERVER &&
-      active.spanContext().traceId === parent.otel.traceId
-    ) {
-      return withBaggage(trace.setSpan(ROOT_CONTEXT, active), parent.baggage)
+    if (active !== undefined && isSameRequest(active, caller)) {
+      return withBaggage(trace.setSpan(ROOT_CONTEXT, active), caller?.baggage)
     }
   }
-  return parent.toContext()
+  return parent === undefined ? ROOT_CONTEXT : parent.toContext()
+}
+
+// Read from the SDK's span, which has them (`parentSpanId` before SDK 2).
+interface InstrumentationSpan {
+  kind?: unknown
+  parentSpanContext?: unknown
+  parentSpanId?: unknown
+}
+
+// Whether `active` is an instrumentation's SERVER span for the request whose caller sent `caller`:
+// in the caller's trace, or, with no caller trace, a root itself. With `trustIncoming: false`
+// tracehop reads no caller, and an instrumentation span that continued one is not joined.
+function isSameRequest(active: OtelSpan, caller: BridgeSpanContext | undefined): boolean {
+  const span = active as InstrumentationSpan
+  if (span.kind !== SpanKind.SERVER) return false
+  if (caller !== undefined && isSpanContextValid(caller.otel)) {
+    return active.spanContext().traceId === caller.otel.traceId
+  }
+  return span.parentSpanContext === undefined && span.parentSpanId === undefined
 }
 
 // What a `childOf` given as a span or a span context parents with: a span context of this bridge.

@@ -1,7 +1,8 @@
 // A service traced by tracehop through @tracehop/otel in a process where OpenTelemetry's HTTP and
 // undici instrumentations are enabled too, as users enable them. It serves one request, which
 // calls a downstream once with axios and once with fetch, then prints what the SDK recorded and
-// what the downstream received, as JSON. TRUST_INCOMING=false puts tracehop at a public edge.
+// what the downstream received, as JSON. TRUST_INCOMING=false puts tracehop at a public edge;
+// an empty TRACEPARENT sends the request with none.
 import { once } from 'node:events'
 import { createRequire } from 'node:module'
 import net from 'node:net'
@@ -88,9 +89,11 @@ async function main(): Promise<void> {
   // Sent over a plain socket, so that no instrumentation makes a client span for the caller.
   const socket = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1')
   await once(socket, 'connect')
+  const traceparent = process.env.TRACEPARENT ?? ''
   socket.write(
     'GET /orders/7 HTTP/1.1\r\nHost: shop\r\nConnection: close\r\n' +
-      `traceparent: ${process.env.TRACEPARENT ?? ''}\r\n\r\n`,
+      (traceparent === '' ? '' : `traceparent: ${traceparent}\r\n`) +
+      '\r\n',
   )
   let answer = ''
   socket.on('data', (chunk: Buffer) => (answer += chunk.toString()))
