@@ -53,7 +53,8 @@ export function mapTags(
         // but confuse queries that group by kind.
         continue
       case 'error':
-        if (value === true || value === 'true') outcome.failed = true
+        // The last value set wins, as in OpenTracing: `error: false` undoes an earlier `true`.
+        outcome.failed = value === true || value === 'true'
         continue
       case 'error.message':
         outcome.errorMessage = text(value)
@@ -108,10 +109,11 @@ function serverUrl(url: string, attributes: Attributes): void {
   let rest = url
   const schemeEnd = url.indexOf('://')
   if (schemeEnd !== -1) {
-    attributes['url.scheme'] = url.slice(0, schemeEnd)
+    const scheme = url.slice(0, schemeEnd)
+    attributes['url.scheme'] = scheme
     const pathStart = url.indexOf('/', schemeEnd + 3)
     const authority = url.slice(schemeEnd + 3, pathStart === -1 ? url.length : pathStart)
-    hostAttributes(authority, attributes)
+    hostAttributes(authority, scheme, attributes)
     rest = pathStart === -1 ? '/' : url.slice(pathStart)
   }
   const queryAt = rest.indexOf('?')
@@ -119,18 +121,19 @@ function serverUrl(url: string, attributes: Attributes): void {
   if (queryAt !== -1 && queryAt < rest.length - 1) attributes['url.query'] = rest.slice(queryAt + 1)
 }
 
-function hostAttributes(authority: string, attributes: Attributes): void {
+function hostAttributes(authority: string, scheme: string, attributes: Attributes): void {
   const bracketEnd = authority.lastIndexOf(']')
   const portAt = authority.lastIndexOf(':')
   const hasPort = portAt !== -1 && portAt > bracketEnd
   const host = hasPort ? authority.slice(0, portAt) : authority
   // An IPv6 literal is written in brackets in a URL, and without them as an address.
   if (host !== '') attributes['server.address'] = bracketEnd === -1 ? host : host.slice(1, -1)
-  if (hasPort) {
-    const port = Number(authority.slice(portAt + 1))
-    if (Number.isInteger(port)) attributes['server.port'] = port
-  }
+  // A Host without a port names the scheme's default one.
+  const port = hasPort ? Number(authority.slice(portAt + 1)) : DEFAULT_PORTS[scheme]
+  if (port !== undefined && Number.isInteger(port)) attributes['server.port'] = port
 }
+
+const DEFAULT_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443 }
 
 // Tag values are primitives in practice; anything else is written as JSON rather than lost.
 function text(value: unknown): string {

@@ -34,7 +34,9 @@ export function createOtelTracerOn(options: OtelTracerOptions, platform: Platfor
   return tracer
 }
 
-const warned = new Set<string>()
+// Shared by every copy of this package (its CommonJS and ESM builds): each warning is said once.
+const WARNED = Symbol.for('tracehop.otel.warned')
+const warned = ((globalThis as { [WARNED]?: Set<string> })[WARNED] ??= new Set<string>())
 
 function warnOnce(code: string, message: string): void {
   if (warned.has(code)) return

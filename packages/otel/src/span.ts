@@ -77,6 +77,7 @@ export class BridgeSpan extends Span {
   private ended = false
   // The Error objects recorded as exception events so far.
   private exceptions: Error[] | undefined
+  private seenBaggage: Baggage | undefined
 
   constructor(
     /** The OTel span. */
@@ -87,7 +88,18 @@ export class BridgeSpan extends Span {
   ) {
     super()
     this.spanContext = new BridgeSpanContext(otel.spanContext(), baggage)
+    this.seenBaggage = baggage
     this.outcome = outcome
+  }
+
+  /**
+   * For an OTel span tracehop did not start: its baggage is that of the context it was read from,
+   * taken anew when that changed since it was last seen (OTel code set baggage around a call).
+   */
+  seeContextBaggage(baggage: Baggage | undefined): void {
+    if (baggage === this.seenBaggage) return
+    this.seenBaggage = baggage
+    this.spanContext.baggage = baggage
   }
 
   /** False for a span the SDK does not record (sampled out): tracehop then records nothing. */

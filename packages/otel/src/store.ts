@@ -27,11 +27,12 @@ export function otelContextStore(
       }
       if (otelSpan === undefined) return span
       // An OTel span started inside tracehop's (or with none): it parents what tracehop starts.
+      const baggage = propagation.getBaggage(active)
       let wrapper = wrappers.get(otelSpan)
       if (wrapper === undefined) {
-        wrapper = tracer.wrap(otelSpan, propagation.getBaggage(active))
+        wrapper = tracer.wrap(otelSpan, baggage)
         wrappers.set(otelSpan, wrapper)
-      }
+      } else wrapper.seeContextBaggage(baggage)
       return wrapper
     },
     tracesTransport,

@@ -257,7 +257,12 @@ function parentOf(references: Reference[], links: Link[]): BridgeSpanContext | u
     const candidate = reference.referencedContext()
     if (!(candidate instanceof BridgeSpanContext)) return
     if (index === parentAt) parent = candidate
-    else links.push({ context: candidate.otel })
+    // As OpenTelemetry's OpenTracing compatibility names the kind of reference a link was.
+    else
+      links.push({
+        context: candidate.otel,
+        attributes: { 'opentracing.ref_type': refType(reference) },
+      })
   })
   return parent
 }
@@ -285,4 +290,8 @@ const headerGetter: TextMapGetter<object> = {
       return value.filter((item): item is string => typeof item === 'string')
     return undefined
   },
+}
+
+function refType(reference: Reference): string {
+  return reference.type() === REFERENCE_CHILD_OF ? 'child_of' : 'follows_from'
 }

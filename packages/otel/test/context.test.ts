@@ -194,6 +194,24 @@ describe('propagation through the OTel propagator', () => {
     span.finish()
   })
 
+  it('should send the baggage OTel code set around a call inside an OTel span', () => {
+    const sent: Array<string | undefined> = []
+    const callOut = () => {
+      const call = client.start({ method: 'GET', url: 'http://next.test/' })
+      sent.push(call?.headers.baggage)
+      call?.finish({ statusCode: 200 })
+    }
+    otelTracer.startActiveSpan('job', (job) => {
+      callOut()
+      const first = propagation.createBaggage({ tenant: { value: 'first' } })
+      context.with(propagation.setBaggage(context.active(), first), callOut)
+      const second = propagation.createBaggage({ tenant: { value: 'second' } })
+      context.with(propagation.setBaggage(context.active(), second), callOut)
+      job.end()
+    })
+    assert.deepEqual(sent, [undefined, 'tenant=first', 'tenant=second'])
+  })
+
   it('should not lose a carrier that holds baggage only', () => {
     const context = tracer.extract(FORMAT_HTTP_HEADERS, { baggage: 'tenant=acme' })
     assert.ok(context)

@@ -75,7 +75,7 @@ describe('spans on the OTel SDK', () => {
     assert.equal(withPort?.attributes['server.address'], '::1')
     assert.equal(withPort?.attributes['server.port'], 8080)
     assert.equal(without?.attributes['server.address'], '::1')
-    assert.equal(without?.attributes['server.port'], undefined)
+    assert.equal(without?.attributes['server.port'], 443, "the scheme's default port")
   })
 
   it('should start a client span of kind CLIENT with url.full and the server address', () => {
@@ -202,6 +202,13 @@ describe('spans on the OTel SDK', () => {
       assert.equal(only().status.code, SpanStatusCode.UNSET)
     })
 
+    it('should take the last error tag set, as OpenTracing does', () => {
+      const span = tracer.startSpan('job', { tags: { error: true } })
+      span.setTag('error', false)
+      span.finish()
+      assert.equal(only().status.code, SpanStatusCode.UNSET)
+    })
+
     it('should count an error tag given at start', () => {
       tracer.startSpan('job', { tags: { error: true } }).finish()
       const span = only()
@@ -222,8 +229,14 @@ describe('spans on the OTel SDK', () => {
     assert.equal(childSpan?.parentSpanContext?.spanId, parentSpan?.spanContext().spanId)
     assert.equal(childSpan?.spanContext().traceId, parentSpan?.spanContext().traceId)
     assert.deepEqual(
-      childSpan?.links.map((link) => link.context.spanId),
-      [otherSpan?.spanContext().spanId, parentSpan?.spanContext().spanId],
+      childSpan?.links.map((link) => [
+        link.context.spanId,
+        link.attributes?.['opentracing.ref_type'],
+      ]),
+      [
+        [otherSpan?.spanContext().spanId, 'follows_from'],
+        [parentSpan?.spanContext().spanId, 'follows_from'],
+      ],
     )
   })
 
