@@ -206,11 +206,10 @@ function inheritedBaggage(parent: BridgeSpanContext): Baggage | undefined {
  * so that the request is one tree, not two traces. Another parent is used as given.
  */
 function parentContext(parent: BridgeSpanContext | undefined, kind: SpanKind): Context {
-  const caller = parent?.fromCarrier === true || parent === undefined ? parent : undefined
-  if (kind === SpanKind.SERVER && parent === caller) {
+  if (kind === SpanKind.SERVER && (parent === undefined || parent.fromCarrier)) {
     const active = trace.getSpan(otelContext.active())
-    if (active !== undefined && isSameRequest(active, caller)) {
-      return withBaggage(trace.setSpan(ROOT_CONTEXT, active), caller?.baggage)
+    if (active !== undefined && isSameRequest(active, parent)) {
+      return withBaggage(trace.setSpan(ROOT_CONTEXT, active), parent?.baggage)
     }
   }
   return parent === undefined ? ROOT_CONTEXT : parent.toContext()
