@@ -157,6 +157,8 @@ export function attributeValue(value: unknown): AttributeValue | undefined {
       return text(value)
     case 'object': {
       if (value === null) return undefined
+      // JSON would say '{}' of an Error: its name and message say what it was.
+      if (value instanceof Error) return `${value.name}: ${value.message}`
       if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
         return value
       }

@@ -205,7 +205,8 @@ function exceptionAttributes(fields: Record<string, unknown>): Attributes {
   const attributes: Attributes = {}
   const kind = fields['error.kind']
   if (typeof kind === 'string') attributes['exception.type'] = kind
-  const message = fields.message
+  // Without a message, an error given as a string (`error.object: 'timed out'`) says it.
+  const message = fields.message ?? fields['error.object']
   if (typeof message === 'string') attributes['exception.message'] = message
   const stack = fields.stack
   if (typeof stack === 'string') attributes['exception.stacktrace'] = stack

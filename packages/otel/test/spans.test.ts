@@ -202,6 +202,17 @@ describe('spans on the OTel SDK', () => {
       assert.equal(only().status.code, SpanStatusCode.UNSET)
     })
 
+    it('should keep what an error logged without an Error object says', () => {
+      const span = tracer.startSpan('job')
+      span.log({ event: 'error', 'error.object': 'timed out' })
+      span.log({ event: 'retry', cause: new RangeError('too far') })
+      span.finish()
+      const { events } = only()
+      assert.equal(events[0]?.name, 'exception')
+      assert.equal(events[0]?.attributes?.['exception.message'], 'timed out')
+      assert.equal(events[1]?.attributes?.cause, 'RangeError: too far')
+    })
+
     it('should take the last error tag set, as OpenTracing does', () => {
       const span = tracer.startSpan('job', { tags: { error: true } })
       span.setTag('error', false)
