@@ -133,6 +133,9 @@ export class BridgeSpan extends Span {
     const attributes: Attributes = {}
     mapTags(tags, this.settings.kind, attributes, this.outcome, this.settings.keepOpenTracingTags)
     this.otel.setAttributes(attributes)
+    // A span tracehop did not start is not finished through it: an error tag marks it at once.
+    if (this.settings.foreign && this.outcome.failed)
+      this.otel.setStatus({ code: SpanStatusCode.ERROR })
   }
 
   protected override _log(fields: Record<string, unknown>, timestamp?: number): void {

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import assert from 'node:assert/strict'
 import { beforeEach, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { context, propagation, trace } from '@opentelemetry/api'
+import { context, propagation, SpanStatusCode, trace } from '@opentelemetry/api'
 import { ParentBasedSampler, AlwaysOffSampler } from '@opentelemetry/sdk-trace-base'
 import { activeSpan, startActiveSpan, withSpan } from '@tracehop/core'
 import { createClientTracing, createServerTracing } from '@tracehop/core/adapter'
@@ -85,6 +85,7 @@ describe('one context with OTel', () => {
         assert.ok(active instanceof BridgeSpan)
         assert.equal(active.otel, inner)
         assert.equal(activeSpan(), active, 'the same wrapper each time')
+        active.setTag('error', true)
         active.finish() // not tracehop's to end
         inner.end()
       })
@@ -92,8 +93,11 @@ describe('one context with OTel', () => {
     })
     outer.finish()
     assert.deepEqual(
-      sdk.spans().map((span) => span.name),
-      ['inner', 'outer'],
+      sdk.spans().map((span) => [span.name, span.status.code]),
+      [
+        ['inner', SpanStatusCode.ERROR],
+        ['outer', SpanStatusCode.UNSET],
+      ],
     )
   })
 })
