@@ -5,7 +5,7 @@
 // init, a streamed fetch body, a cancelled response body. 200 iterations per case, 20 at a time.
 // The error tag follows the client rule: a status >= 400 or a network failure is an error, a
 // timeout is one too (tagged `http.timeout`), an abort is `http.aborted` and not an error; the
-// error the caller gets is the very object logged.
+// error the caller gets is the very object logged, but for an error status, logged as the status.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { closedPortUrl, useEchoServer } from '../support/echo-server.js'
