@@ -10,6 +10,10 @@ import { useTestPage } from '../../../test/support/browser-bundle.js'
 import type { Echo } from '../../../test/support/echo-server.js'
 import { useRecordingTracer } from '../../../test/support/recording-tracer.js'
 
+// The trace headers a request arrived with.
+const traceHeaders = (echo: Echo | undefined) =>
+  Object.keys(echo?.headers ?? {}).filter((name) => /traceparent|tracestate|baggage/.test(name))
+
 interface PageExports {
   tracedFetch: typeof Fetch.tracedFetch
   startActiveSpan: typeof Core.startActiveSpan
@@ -27,9 +31,6 @@ export { startActiveSpan } from '@tracehop/core'`,
     site.received.length = 0
     api.received.length = 0
   })
-
-  const traceHeaders = (echo: Echo | undefined) =>
-    Object.keys(echo?.headers ?? {}).filter((name) => /traceparent|tracestate|baggage/.test(name))
 
   it("should propagate to the page's own origin only by default, tracing every call", async () => {
     const fetch = page.exports.tracedFetch(undefined, { tracer: recording.tracer })
@@ -133,10 +134,7 @@ describe('tracedFetch in a sandboxed page (browser build)', () => {
     await fetch(`${page.site.url}/same-address`)
     const received = page.site.received.find((echo) => echo.url === '/same-address')
     assert.ok(received !== undefined)
-    assert.deepEqual(
-      Object.keys(received.headers).filter((name) => /traceparent|baggage/.test(name)),
-      [],
-    )
+    assert.deepEqual(traceHeaders(received), [])
     assert.equal(recording.tracer.finishedSpans().length, 1, 'the call is still traced')
   })
 })

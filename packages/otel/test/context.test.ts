@@ -22,15 +22,20 @@ function otelOf(span: unknown) {
   return span.otel
 }
 
+// One outbound call, made where this runs; returns the headers it sent.
+function callOut(): Record<string, string> {
+  const call = client.start({ method: 'GET', url: 'http://next.test/' })
+  call?.finish({ statusCode: 200 })
+  return { ...call?.headers }
+}
+
 // A request with `headers` that makes one outbound call; returns the headers that call sent.
-function serveAndCallOut(headers: Record<string, string>): Record<string, string> {
-  const handle = server.start({ method: 'GET', url: '/', headers })
-  const carrier: Record<string, string> = {}
-  handle?.run(() => {
-    const call = client.start({ method: 'GET', url: 'http://next.test/' })
-    Object.assign(carrier, call?.headers)
-    call?.finish({ statusCode: 200 })
-  })
+function serveAndCallOut(
+  headers: Record<string, string>,
+  tracing = server,
+): Record<string, string> {
+  const handle = tracing.start({ method: 'GET', url: '/', headers })
+  const carrier = handle?.run(callOut) ?? {}
   handle?.finish({ statusCode: 200 })
   return carrier
 }
@@ -146,17 +151,12 @@ describe('propagation through the OTel propagator', () => {
     const headers = { traceparent: TRACEPARENT, baggage: 'tenant=acme' }
     const handle = server.start({ method: 'GET', url: '/', headers })
     assert.ok(handle)
-    const carrier: Record<string, string> = {}
-    handle.run(() => {
+    const carrier = handle.run(() => {
       handle.span.setBaggageItem('user', '7')
       const added = propagation.getActiveBaggage()?.setEntry('region', { value: 'eu' })
-      context.with(
+      return context.with(
         propagation.setBaggage(context.active(), added ?? propagation.createBaggage()),
-        () => {
-          const call = client.start({ method: 'GET', url: 'http://next.test/' })
-          Object.assign(carrier, call?.headers)
-          call?.finish({ statusCode: 200 })
-        },
+        callOut,
       )
     })
     handle.finish({ statusCode: 200 })
@@ -171,17 +171,8 @@ describe('propagation through the OTel propagator', () => {
     const headers = { traceparent: TRACEPARENT, baggage: 'secret=untrusted' }
     // What instrumentation-http leaves active before the app's middleware runs.
     const extracted = propagation.extract(context.active(), headers)
-    const carrier: Record<string, string> = {}
-    context.with(extracted, () => {
-      const handle = untrusting.start({ method: 'GET', url: '/', headers })
-      assert.ok(handle)
-      handle.run(() => {
-        const call = client.start({ method: 'GET', url: 'http://next.test/' })
-        Object.assign(carrier, call?.headers)
-        call?.finish({ statusCode: 200 })
-      })
-      handle.finish({ statusCode: 200 })
-    })
+    const carrier = context.with(extracted, () => serveAndCallOut(headers, untrusting))
+    assert.match(carrier.traceparent ?? '', /^00-[0-9a-f]{32}-/, 'the request made its call')
     assert.equal(carrier.baggage, undefined)
     assert.doesNotMatch(carrier.traceparent ?? '', /0af7651916cd43dd8448eb211c80319c/)
   })
@@ -200,17 +191,13 @@ describe('propagation through the OTel propagator', () => {
 
   it('should send the baggage OTel code set around a call inside an OTel span', () => {
     const sent: Array<string | undefined> = []
-    const callOut = () => {
-      const call = client.start({ method: 'GET', url: 'http://next.test/' })
-      sent.push(call?.headers.baggage)
-      call?.finish({ statusCode: 200 })
-    }
+    const sendBaggage = () => sent.push(callOut().baggage)
     otelTracer.startActiveSpan('job', (job) => {
-      callOut()
+      sendBaggage()
       const first = propagation.createBaggage({ tenant: { value: 'first' } })
-      context.with(propagation.setBaggage(context.active(), first), callOut)
+      context.with(propagation.setBaggage(context.active(), first), sendBaggage)
       const second = propagation.createBaggage({ tenant: { value: 'second' } })
-      context.with(propagation.setBaggage(context.active(), second), callOut)
+      context.with(propagation.setBaggage(context.active(), second), sendBaggage)
       job.end()
     })
     assert.deepEqual(sent, [undefined, 'tenant=first', 'tenant=second'])
