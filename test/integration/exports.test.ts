@@ -18,6 +18,8 @@ const expected: Record<string, string[]> = {
   '@tracehop/core/adapter': [
     'createClientTracing',
     'createServerTracing',
+    'normalizeMethod',
+    'redactUrl',
     'setContextStore',
     'warn',
   ],

@@ -1,6 +1,7 @@
 // OpenTracing's semantic-convention tags, as OpenTelemetry's stable HTTP conventions name them.
 // Pure functions of the tags and the span kind: what the span does with them is span.ts's.
 import { SpanKind, type AttributeValue, type Attributes } from '@opentelemetry/api'
+import { normalizeMethod, redactUrl } from '@tracehop/core/adapter'
 
 /** What a span keeps of its OpenTracing tags to decide its status when it ends. */
 export interface Outcome {
@@ -62,9 +63,17 @@ export function mapTags(
       case 'error.type':
         outcome.errorType = text(value)
         break
-      case 'http.method':
-        attributes['http.request.method'] = text(value)
+      case 'http.method': {
+        // Whoever set it (the app's own code too), the method is OTel's: known ones in upper
+        // case, any other `_OTHER` with the method as sent beside it.
+        const sent = text(value)
+        const method = normalizeMethod(sent)
+        attributes['http.request.method'] = method
+        if (method === OTHER_METHOD && sent !== OTHER_METHOD) {
+          attributes['http.request.method_original'] ??= sent
+        }
         break
+      }
       case 'http.status_code': {
         const status = Number(value)
         if (Number.isInteger(status)) {
@@ -73,10 +82,14 @@ export function mapTags(
         }
         break
       }
-      case 'http.url':
-        if (server) serverUrl(text(value), attributes)
-        else attributes['url.full'] = text(value)
-        break
+      case 'http.url': {
+        // tracehop's own URLs are redacted already; one the app tagged may hold credentials.
+        const url = redactUrl(text(value))
+        if (server) serverUrl(url, attributes)
+        else attributes['url.full'] = url
+        if (keep) attributes[key] = url
+        continue
+      }
       case 'peer.hostname':
         attributes[server ? 'client.address' : 'server.address'] = text(value)
         break
@@ -132,6 +145,8 @@ function hostAttributes(authority: string, scheme: string, attributes: Attribute
   const port = hasPort ? Number(authority.slice(portAt + 1)) : DEFAULT_PORTS[scheme]
   if (port !== undefined && Number.isInteger(port)) attributes['server.port'] = port
 }
+
+const OTHER_METHOD = '_OTHER'
 
 const DEFAULT_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443 }
 

@@ -107,6 +107,29 @@ describe('spans on the OTel SDK', () => {
     assert.equal(attributes['span.kind'], undefined)
   })
 
+  it("should hold tags the app set itself to OTel's method and URL rules", () => {
+    const keeping = createOtelTracer({ keepOpenTracingTags: true })
+    for (const chosen of [tracer, keeping]) {
+      const call = chosen.startSpan('call', {
+        tags: { 'span.kind': 'client', 'http.method': 'post' },
+      })
+      call.setTag('http.url', 'https://bob:hunter2@pay.test/charge?token=abc&id=7#receipt')
+      call.finish()
+      chosen.startSpan('hook', { tags: { 'span.kind': 'client', 'http.method': 'purge' } }).finish()
+      chosen
+        .startSpan('request', { tags: { 'span.kind': 'server', 'http.url': '/in?api_key=s3cret' } })
+        .finish()
+    }
+    const [call, hook, inbound, keptCall] = sdk.spans()
+    assert.equal(call?.attributes['http.request.method'], 'POST')
+    assert.equal(call?.attributes['url.full'], 'https://pay.test/charge?token=REDACTED&id=7')
+    assert.equal(hook?.attributes['http.request.method'], '_OTHER')
+    assert.equal(hook?.attributes['http.request.method_original'], 'purge')
+    assert.equal(inbound?.attributes['url.query'], 'api_key=REDACTED')
+    assert.equal(keptCall?.attributes['http.url'], 'https://pay.test/charge?token=REDACTED&id=7')
+    assert.equal(keptCall?.attributes['http.method'], 'post', 'kept as the app set it')
+  })
+
   describe('status', () => {
     it('should be ERROR for a server 5xx, with the status as error.type', () => {
       server.start(request)?.finish({ statusCode: 503 })
