@@ -75,7 +75,7 @@ export function mapTags(
         break
       }
       case 'http.status_code': {
-        const status = Number(value)
+        const status = numberOf(value)
         if (Number.isInteger(status)) {
           attributes['http.response.status_code'] = status
           outcome.statusCode = status
@@ -98,9 +98,11 @@ export function mapTags(
         attributes['network.peer.address'] = text(value)
         if (server) attributes['client.address'] ??= text(value)
         break
-      case 'peer.port':
-        attributes[server ? 'network.peer.port' : 'server.port'] = Number(value)
+      case 'peer.port': {
+        const port = numberOf(value)
+        if (Number.isInteger(port)) attributes[server ? 'network.peer.port' : 'server.port'] = port
         break
+      }
       case 'peer.service':
         attributes['service.peer.name'] = text(value)
         break
@@ -150,13 +152,27 @@ const OTHER_METHOD = '_OTHER'
 
 const DEFAULT_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443 }
 
-// Tag values are primitives in practice; anything else is written as JSON rather than lost.
+// Tag values are primitives in practice; anything else is written as JSON rather than lost. Like
+// numberOf(), it never throws: a tag the app set must not fail the app's setTag().
 function text(value: unknown): string {
-  if (typeof value === 'string') return value
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
-    return String(value)
+  switch (typeof value) {
+    case 'string':
+      return value
+    case 'object': {
+      const attribute = attributeValue(value)
+      return attribute === undefined ? '' : String(attribute)
+    }
+    case 'function':
+    case 'undefined':
+      return ''
+    default:
+      return String(value)
   }
-  return JSON.stringify(value) ?? ''
+}
+
+function numberOf(value: unknown): number {
+  if (typeof value === 'number') return value
+  return typeof value === 'string' || typeof value === 'bigint' ? Number(value) : Number.NaN
 }
 
 const MAX_ATTRIBUTE_LENGTH = 1024
@@ -169,24 +185,25 @@ export function attributeValue(value: unknown): AttributeValue | undefined {
     case 'boolean':
       return value
     case 'bigint':
-      return text(value)
-    case 'object': {
+      return String(value)
+    case 'object':
       if (value === null) return undefined
-      // JSON would say '{}' of an Error: its name and message say what it was.
-      if (value instanceof Error) return `${value.name}: ${value.message}`
-      if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
-        return value
-      }
+      // A cycle, a BigInt inside, a throwing getter or toJSON(): nothing to record, no throw.
       try {
-        const json = JSON.stringify(value)
-        return json.length <= MAX_ATTRIBUTE_LENGTH
-          ? json
-          : `${json.slice(0, MAX_ATTRIBUTE_LENGTH - 1)}…`
+        return objectValue(value)
       } catch {
         return undefined
       }
-    }
     default:
       return undefined
   }
+}
+
+function objectValue(value: object): AttributeValue | undefined {
+  // JSON would say '{}' of an Error: its name and message say what it was.
+  if (value instanceof Error) return `${value.name}: ${value.message}`
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value
+  const json = JSON.stringify(value)
+  if (typeof json !== 'string') return undefined
+  return json.length <= MAX_ATTRIBUTE_LENGTH ? json : `${json.slice(0, MAX_ATTRIBUTE_LENGTH - 1)}…`
 }

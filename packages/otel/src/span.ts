@@ -15,7 +15,7 @@ import {
 } from '@opentelemetry/api'
 import { propagation } from '@opentelemetry/api'
 import { Span, SpanContext, type Tracer } from 'opentracing'
-import { attributeValue, mapTags, type Outcome } from './attributes.js'
+import { attributeValue, kindOf, mapTags, type Outcome } from './attributes.js'
 
 /** Where the active tracehop span sits in OTel's context, beside OTel's own active span. */
 export const ACTIVE_SPAN_KEY = createContextKey('tracehop active span')
@@ -74,6 +74,8 @@ export class BridgeSpan extends Span {
   /** The span context, typed. */
   readonly spanContext: BridgeSpanContext
   private readonly outcome: Outcome
+  // The kind its tags are read as: the start's, or one tagged later (see _addTags()).
+  private kind: SpanKind
   private ended = false
   // The Error objects recorded as exception events so far.
   private exceptions: Error[] | undefined
@@ -90,6 +92,7 @@ export class BridgeSpan extends Span {
     this.spanContext = new BridgeSpanContext(otel.spanContext(), baggage)
     this.seenBaggage = baggage
     this.outcome = outcome
+    this.kind = settings.kind
   }
 
   /**
@@ -131,7 +134,14 @@ export class BridgeSpan extends Span {
   protected override _addTags(tags: Record<string, unknown>): void {
     if (!this.otel.isRecording()) return
     const attributes: Attributes = {}
-    mapTags(tags, this.settings.kind, attributes, this.outcome, this.settings.keepOpenTracingTags)
+    const kindTag = tags['span.kind']
+    if (typeof kindTag === 'string' && kindOf(kindTag) !== this.kind) {
+      // OTel fixes a span's kind at its start. Code that tags it later (`setTag(SPAN_KIND, …)`)
+      // still has it said, as an attribute, and its other tags read as that kind's.
+      this.kind = kindOf(kindTag)
+      attributes['span.kind'] = kindTag
+    }
+    mapTags(tags, this.kind, attributes, this.outcome, this.settings.keepOpenTracingTags)
     this.otel.setAttributes(attributes)
     // A span tracehop did not start is not finished through it: an error tag marks it at once.
     if (this.settings.foreign && this.outcome.failed)
@@ -195,12 +205,7 @@ export class BridgeSpan extends Span {
   // error, a thrown 404): OTel leaves such a server span's status unset.
   private answeredClientError(): boolean {
     const status = this.outcome.statusCode
-    return (
-      this.settings.kind === SpanKind.SERVER &&
-      status !== undefined &&
-      status >= 400 &&
-      status < 500
-    )
+    return this.kind === SpanKind.SERVER && status !== undefined && status >= 400 && status < 500
   }
 }
 

@@ -294,4 +294,38 @@ describe('spans on the OTel SDK', () => {
     assert.deepEqual(first?.attributes, { key: 'user:7', detail: '{"shard":2}' })
     assert.equal(second?.name, 'log')
   })
+
+  it('should never throw on a tag or log value no attribute can hold', () => {
+    const cyclic: Record<string, unknown> = { host: 'a.test' }
+    cyclic.self = cyclic
+    const span = tracer.startSpan('odd', { tags: { 'span.kind': 'client', 'http.url': cyclic } })
+    span.setTag('error.message', { count: 1n })
+    span.setTag('peer.hostname', cyclic)
+    span.setTag('http.status_code', Symbol('status'))
+    span.setTag('peer.port', Symbol('port'))
+    span.setTag('note', Symbol('note'))
+    span.log({ event: 'odd', value: cyclic })
+    span.finish()
+    const { attributes, events } = only()
+    assert.equal(attributes['url.full'], '')
+    assert.equal(attributes['server.address'], '')
+    assert.equal(attributes['http.response.status_code'], undefined)
+    assert.equal(attributes['server.port'], undefined)
+    assert.equal(events[0]?.name, 'odd')
+  })
+
+  it('should read tags as the kind tagged after the start, and say that kind', () => {
+    const span = tracer.startSpan('GET /orders/:id')
+    span.setTag('span.kind', 'server')
+    span.addTags({ 'http.url': 'https://shop.test/orders/7?x=1', 'peer.hostname': 'caller.test' })
+    span.addTags({ 'http.status_code': 404, error: true })
+    span.finish()
+    const { kind, attributes, status } = only()
+    assert.equal(kind, SpanKind.INTERNAL, 'OTel fixes the kind at the start')
+    assert.equal(attributes['span.kind'], 'server')
+    assert.equal(attributes['url.path'], '/orders/7')
+    assert.equal(attributes['url.full'], undefined)
+    assert.equal(attributes['client.address'], 'caller.test')
+    assert.equal(status.code, SpanStatusCode.UNSET, "a server's 4xx")
+  })
 })
