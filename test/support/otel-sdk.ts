@@ -1,7 +1,14 @@
 // The OTel SDK (2.x) as an application sets it up: a provider exporting to memory, the
 // AsyncLocalStorage context manager and the W3C propagators, registered globally, once per
 // test process. `sampler` decides per span, so tests can sample out or watch what it saw.
-import { context, propagation, trace, type Attributes, type SpanKind } from '@opentelemetry/api'
+import {
+  context,
+  propagation,
+  trace,
+  type Attributes,
+  type SpanKind,
+  type TextMapPropagator,
+} from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import {
   CompositePropagator,
@@ -61,3 +68,18 @@ propagation.setGlobalPropagator(
     propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
   }),
 )
+
+/** Runs `fn` with `propagator` as OTel's global propagator, then the W3C ones again. */
+export function withPropagator<T>(propagator: TextMapPropagator, fn: () => T): T {
+  const w3c = new CompositePropagator({
+    propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+  })
+  propagation.disable()
+  propagation.setGlobalPropagator(propagator)
+  try {
+    return fn()
+  } finally {
+    propagation.disable()
+    propagation.setGlobalPropagator(w3c)
+  }
+}

@@ -22,8 +22,9 @@ export const ACTIVE_SPAN_KEY = createContextKey('tracehop active span')
 
 /** An OpenTracing span context: an OTel span context (maybe invalid: baggage only) and baggage. */
 export class BridgeSpanContext extends SpanContext {
-  /** Read from a carrier (extract), not a span's own context. */
-  readonly fromCarrier: boolean
+  /** Baggage keys set with setBaggageItem() on its span: they win over the context's. */
+  keysSet: Set<string> | undefined
+  private context: Context | undefined
   private contextBaggage: Baggage | undefined
 
   constructor(
@@ -31,11 +32,14 @@ export class BridgeSpanContext extends SpanContext {
     readonly otel: OtelSpanContext,
     /** The span's OpenTracing baggage, as OTel Baggage. */
     public baggage: Baggage | undefined,
-    // The OTel context already holding both (the one extracted from a carrier), if any.
-    private context?: Context,
+    // The OTel context this one continues: the one read from a carrier, or a span's parent's.
+    // What else a propagator kept there (B3's debug flag, say) goes on with every inject.
+    private readonly base: Context = ROOT_CONTEXT,
+    /** Read from a carrier (extract), not a span's own context. */
+    readonly fromCarrier = false,
   ) {
     super()
-    this.fromCarrier = context !== undefined
+    if (fromCarrier) this.context = base
     this.contextBaggage = baggage
   }
 
@@ -43,7 +47,8 @@ export class BridgeSpanContext extends SpanContext {
   toContext(): Context {
     // Made once per baggage: a span's context parents every child and every inject of the span.
     if (this.context === undefined || this.contextBaggage !== this.baggage) {
-      this.context = withBaggage(trace.setSpanContext(ROOT_CONTEXT, this.otel), this.baggage)
+      const withSpan = trace.setSpanContext(this.base, this.otel)
+      this.context = withOnlyBaggage(withSpan, this.baggage)
       this.contextBaggage = this.baggage
     }
     return this.context
@@ -79,30 +84,20 @@ export class BridgeSpan extends Span {
   private ended = false
   // The Error objects recorded as exception events so far.
   private exceptions: Error[] | undefined
-  private seenBaggage: Baggage | undefined
 
+  /** `base`: the OTel context the span started in (see BridgeSpanContext). */
   constructor(
     /** The OTel span. */
     readonly otel: OtelSpan,
     baggage: Baggage | undefined,
     outcome: Outcome,
     private readonly settings: BridgeSpanSettings,
+    base: Context,
   ) {
     super()
-    this.spanContext = new BridgeSpanContext(otel.spanContext(), baggage)
-    this.seenBaggage = baggage
+    this.spanContext = new BridgeSpanContext(otel.spanContext(), baggage, base)
     this.outcome = outcome
     this.kind = settings.kind
-  }
-
-  /**
-   * For an OTel span tracehop did not start: its baggage is that of the context it was read from,
-   * taken anew when that changed since it was last seen (OTel code set baggage around a call).
-   */
-  seeContextBaggage(baggage: Baggage | undefined): void {
-    if (baggage === this.seenBaggage) return
-    this.seenBaggage = baggage
-    this.spanContext.baggage = baggage
   }
 
   /** False for a span the SDK does not record (sampled out): tracehop then records nothing. */
@@ -125,6 +120,7 @@ export class BridgeSpan extends Span {
   protected override _setBaggageItem(key: string, value: string): void {
     const context = this.spanContext
     context.baggage = (context.baggage ?? propagation.createBaggage()).setEntry(key, { value })
+    ;(context.keysSet ??= new Set()).add(key)
   }
 
   protected override _getBaggageItem(key: string): string | undefined {
@@ -221,9 +217,12 @@ function exceptionAttributes(fields: Record<string, unknown>): Attributes {
   return attributes
 }
 
-/** `context` with `baggage` as its OTel baggage; `context` itself when there is none. */
-export function withBaggage(context: Context, baggage: Baggage | undefined): Context {
-  return baggage === undefined ? context : propagation.setBaggage(context, baggage)
+/** `context` with `baggage` as its OTel baggage, and none when that is undefined. */
+export function withOnlyBaggage(context: Context, baggage: Baggage | undefined): Context {
+  if (baggage !== undefined) return propagation.setBaggage(context, baggage)
+  return propagation.getBaggage(context) === undefined
+    ? context
+    : propagation.deleteBaggage(context)
 }
 
 /** OpenTracing's epoch milliseconds (fractions included) as an OTel HrTime, to the microsecond. */

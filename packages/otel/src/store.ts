@@ -1,10 +1,17 @@
 // tracehop's active span kept in OTel's context: one context for tracehop and every OTel
 // instrumentation, so neither can see a different active span than the other.
-import { context, createContextKey, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api'
+import {
+  context,
+  createContextKey,
+  propagation,
+  ROOT_CONTEXT,
+  trace,
+  type Baggage,
+} from '@opentelemetry/api'
 import type { ContextStore, Transport } from '@tracehop/core/adapter'
 import type { Span } from 'opentracing'
-import { ACTIVE_SPAN_KEY, BridgeSpan } from './span.js'
-import type { OpenTracingOnOtel } from './tracer.js'
+import { ACTIVE_SPAN_KEY, BridgeSpan, withOnlyBaggage } from './span.js'
+import { OpenTracingOnOtel } from './tracer.js'
 
 /**
  * The context store @tracehop/otel installs: running a span enters an OTel context holding it
@@ -16,7 +23,9 @@ export function otelContextStore(
   tracer: OpenTracingOnOtel,
   tracesTransport: (transport: Transport) => boolean,
 ): ContextStore {
-  const wrappers = new WeakMap<object, BridgeSpan>()
+  // An OTel span's wrapper, made anew when the context's baggage differs from the one it was made
+  // with: a wrapper is never changed, so calls made at once in different contexts keep their own.
+  const wrappers = new WeakMap<object, { span: BridgeSpan; baggage: Baggage | undefined }>()
   return {
     active(): Span | undefined {
       const active = context.active()
@@ -26,27 +35,27 @@ export function otelContextStore(
         return span
       }
       if (otelSpan === undefined) return span
-      // An OTel span started inside tracehop's (or with none): it parents what tracehop starts.
+      // An OTel span started inside tracehop's (or with none): it parents what tracehop starts,
+      // through the tracer of the tracehop span it runs in (one per provider).
       const baggage = propagation.getBaggage(active)
-      let wrapper = wrappers.get(otelSpan)
-      if (wrapper === undefined) {
-        wrapper = tracer.wrap(otelSpan, baggage)
-        wrappers.set(otelSpan, wrapper)
-      } else wrapper.seeContextBaggage(baggage)
+      const known = wrappers.get(otelSpan)
+      if (known !== undefined && known.baggage === baggage) return known.span
+      const owner = span instanceof BridgeSpan ? span.tracer() : tracer
+      const wrapper = (owner instanceof OpenTracingOnOtel ? owner : tracer).wrap(
+        otelSpan,
+        baggage,
+        active,
+      )
+      wrappers.set(otelSpan, { span: wrapper, baggage })
       return wrapper
     },
     tracesTransport,
     run<T>(span: Span, fn: () => T): T {
       let entered = context.active().setValue(ACTIVE_SPAN_KEY, span)
       if (span instanceof BridgeSpan) {
-        entered = trace.setSpan(entered, span.otel)
         // The span's baggage and no other: a root span (an untrusted caller's request, say) must
         // not pass on baggage an OTel instrumentation extracted before tracehop decided.
-        const baggage = span.spanContext.baggage
-        if (baggage !== undefined) entered = propagation.setBaggage(entered, baggage)
-        else if (propagation.getBaggage(entered) !== undefined) {
-          entered = propagation.deleteBaggage(entered)
-        }
+        entered = withOnlyBaggage(trace.setSpan(entered, span.otel), span.spanContext.baggage)
       }
       return context.with(entered, fn)
     },

@@ -34,7 +34,7 @@ import {
   BridgeSpan,
   BridgeSpanContext,
   hrTime,
-  withBaggage,
+  withOnlyBaggage,
   type BridgeSpanSettings,
 } from './span.js'
 
@@ -131,17 +131,15 @@ export class OpenTracingOnOtel extends Tracer {
     const options: OtelSpanOptions = { kind, attributes }
     if (startTime !== undefined) options.startTime = hrTime(startTime)
     if (links !== undefined) options.links = links
-    const otelSpan = this.scope(tags.component).startSpan(
-      name,
-      options,
-      parentContext(parent, kind),
-    )
+    const base = parentContext(parent, kind)
+    const otelSpan = this.scope(tags.component).startSpan(name, options, base)
     const baggage = parent === undefined ? undefined : inheritedBaggage(parent)
     return new BridgeSpan(
       otelSpan,
       baggage,
       outcome,
       this.settingsByKind[kind] as BridgeSpanSettings,
+      base,
     )
   }
 
@@ -159,12 +157,12 @@ export class OpenTracingOnOtel extends Tracer {
     const spanContext = trace.getSpanContext(extracted)
     const baggage = propagation.getBaggage(extracted)
     if (spanContext === undefined && baggage === undefined) return null
-    return new BridgeSpanContext(spanContext ?? INVALID_SPAN_CONTEXT, baggage, extracted)
+    return new BridgeSpanContext(spanContext ?? INVALID_SPAN_CONTEXT, baggage, extracted, true)
   }
 
-  /** Wraps an OTel span tracehop did not start, so it can parent tracehop's spans. */
-  wrap(otelSpan: OtelSpan, baggage: Baggage | undefined): BridgeSpan {
-    return new BridgeSpan(otelSpan, baggage, newOutcome(), this.foreignSettings)
+  /** Wraps an OTel span tracehop did not start, found active in `found`, to parent its spans. */
+  wrap(otelSpan: OtelSpan, baggage: Baggage | undefined, found: Context): BridgeSpan {
+    return new BridgeSpan(otelSpan, baggage, newOutcome(), this.foreignSettings, found)
   }
 
   // One OTel tracer (instrumentation scope) per OpenTracing component: `@tracehop/express`, …
@@ -183,19 +181,35 @@ function newOutcome(): Outcome {
   return { failed: false, statusCode: undefined, errorType: undefined, errorMessage: undefined }
 }
 
-// A child's baggage is its parent's; when the parent is the active span, OTel code may have added
-// to it in the active context, and that travels on too, beside what was set on the span since.
+// A child's baggage is its parent's. When the parent is the active span (tracehop's, or OTel's
+// wrapped), the active context's baggage is the current one, as OTel code may have added to it,
+// changed or removed entries; entries set on the enclosing tracehop span with setBaggageItem()
+// go on too.
 function inheritedBaggage(parent: BridgeSpanContext): Baggage | undefined {
   // A context read from a carrier is no span's: it cannot be the active span's.
   if (parent.fromCarrier) return parent.baggage
   const active = otelContext.active()
-  const span = active.getValue(ACTIVE_SPAN_KEY)
-  if (!(span instanceof BridgeSpan) || span.spanContext !== parent) return parent.baggage
-  const inContext = propagation.getBaggage(active)
-  const own = parent.baggage
-  if (inContext === undefined || own === undefined || inContext === own) return inContext ?? own
-  let merged = inContext
-  for (const [key, entry] of own.getAllEntries()) merged = merged.setEntry(key, entry)
+  const enclosing = active.getValue(ACTIVE_SPAN_KEY)
+  if (!(enclosing instanceof BridgeSpan)) return parent.baggage
+  const own = enclosing.spanContext
+  if (parent === own) return withKeysSetOn(own, propagation.getBaggage(active))
+  const activeOtel = trace.getSpanContext(active)
+  if (activeOtel !== undefined && parent.otel.spanId === activeOtel.spanId) {
+    return withKeysSetOn(own, parent.baggage)
+  }
+  return parent.baggage
+}
+
+// `baggage` with the entries set on `span` with setBaggageItem().
+function withKeysSetOn(span: BridgeSpanContext, baggage: Baggage | undefined): Baggage | undefined {
+  const keys = span.keysSet
+  const own = span.baggage
+  if (keys === undefined || own === undefined || own === baggage) return baggage
+  let merged = baggage ?? propagation.createBaggage()
+  for (const key of keys) {
+    const entry = own.getEntry(key)
+    if (entry !== undefined) merged = merged.setEntry(key, entry)
+  }
   return merged
 }
 
@@ -209,7 +223,7 @@ function parentContext(parent: BridgeSpanContext | undefined, kind: SpanKind): C
   if (kind === SpanKind.SERVER && (parent === undefined || parent.fromCarrier)) {
     const active = trace.getSpan(otelContext.active())
     if (active !== undefined && isSameRequest(active, parent)) {
-      return withBaggage(trace.setSpan(ROOT_CONTEXT, active), parent?.baggage)
+      return withOnlyBaggage(trace.setSpan(ROOT_CONTEXT, active), parent?.baggage)
     }
   }
   return parent === undefined ? ROOT_CONTEXT : parent.toContext()

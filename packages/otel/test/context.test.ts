@@ -3,13 +3,14 @@ import assert from 'node:assert/strict'
 import { beforeEach, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { context, propagation, SpanStatusCode, trace } from '@opentelemetry/api'
+import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3'
 import { ParentBasedSampler, AlwaysOffSampler } from '@opentelemetry/sdk-trace-base'
 import { activeSpan, startActiveSpan, withSpan } from '@tracehop/core'
 import { createClientTracing, createServerTracing } from '@tracehop/core/adapter'
 import { FORMAT_HTTP_HEADERS } from 'opentracing'
 import { createOtelTracer } from '../src/index.js'
 import { BridgeSpan } from '../src/span.js'
-import { sdk } from '../../../test/support/otel-sdk.js'
+import { sdk, withPropagator } from '../../../test/support/otel-sdk.js'
 
 const tracer = createOtelTracer()
 const server = createServerTracing('test', { tracer })
@@ -201,6 +202,73 @@ describe('propagation through the OTel propagator', () => {
       job.end()
     })
     assert.deepEqual(sent, [undefined, 'tenant=first', 'tenant=second'])
+  })
+
+  it('should keep the baggage of each call made at once under one OTel span', () => {
+    // As axios does: each call's parent is taken when it is made, its span started later.
+    const callers = otelTracer.startActiveSpan('batch', (batch) => {
+      const callerIn = (tenant: string) => {
+        const baggage = propagation.createBaggage({ tenant: { value: tenant } })
+        return context.with(propagation.setBaggage(context.active(), baggage), () =>
+          client.callerSpan(),
+        )
+      }
+      const both = [callerIn('a'), callerIn('b')]
+      batch.end()
+      return both
+    })
+    const sent = callers.map((caller) => {
+      const call = client.start({ method: 'GET', url: 'http://next.test/' }, caller)
+      call?.finish({ statusCode: 200 })
+      return call?.headers.baggage
+    })
+    assert.deepEqual(sent, ['tenant=a', 'tenant=b'])
+  })
+
+  it('should send no entry OTel code removed or changed before the call', () => {
+    const headers = { traceparent: TRACEPARENT, baggage: 'tenant=acme,session=s3cr3t' }
+    const handle = server.start({ method: 'GET', url: '/', headers })
+    assert.ok(handle)
+    const sent = handle.run(() => {
+      const inContextWith = (baggage: ReturnType<typeof propagation.createBaggage>) =>
+        context.with(propagation.setBaggage(context.active(), baggage), callOut).baggage
+      const current = propagation.getActiveBaggage() ?? propagation.createBaggage()
+      return [
+        inContextWith(current.removeEntry('session')),
+        inContextWith(current.setEntry('tenant', { value: 'globex' })),
+        context.with(propagation.deleteBaggage(context.active()), callOut).baggage,
+      ]
+    })
+    handle.finish({ statusCode: 200 })
+    assert.deepEqual(sent, ['tenant=acme', 'tenant=globex,session=s3cr3t', undefined])
+  })
+
+  it('should send baggage set on the request span from inside an OTel span too', () => {
+    const handle = server.start({ method: 'GET', url: '/', headers: { baggage: 'tenant=acme' } })
+    assert.ok(handle)
+    const sent = handle.run(() => {
+      handle.span.setBaggageItem('user', '7')
+      return otelTracer.startActiveSpan('db', (db) => {
+        const carrier = callOut()
+        db.end()
+        return carrier.baggage
+      })
+    })
+    handle.finish({ statusCode: 200 })
+    assert.deepEqual(new Set(sent?.split(',')), new Set(['tenant=acme', 'user=7']))
+  })
+
+  it("should pass on what else the caller's propagator read, such as B3's debug flag", () => {
+    const b3 = new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER })
+    const carrier = withPropagator(b3, () =>
+      serveAndCallOut({
+        'x-b3-traceid': '0af7651916cd43dd8448eb211c80319c',
+        'x-b3-spanid': 'b7ad6b7169203331',
+        'x-b3-flags': '1',
+      }),
+    )
+    assert.equal(carrier['x-b3-traceid'], '0af7651916cd43dd8448eb211c80319c')
+    assert.equal(carrier['x-b3-flags'], '1')
   })
 
   it('should not lose a carrier that holds baggage only', () => {
