@@ -45,9 +45,9 @@ export interface ServerRequestInfo {
   host?: string | undefined
   /** `http` or `https`; default `http`. */
   protocol?: string | undefined
-  /** Client address, recorded as `peer.ipv4` / `peer.ipv6`. */
+  /** Client address (behind a trusted proxy, the forwarded one), as `peer.ipv4` / `peer.ipv6`. */
   remoteAddress?: string | undefined
-  /** Client port, recorded as `peer.port`. */
+  /** The connection's peer port, as `peer.port`; only when `remoteAddress` is that peer's too. */
   remotePort?: number | undefined
 }
 

@@ -95,8 +95,13 @@ export function mapTags(
         break
       case 'peer.ipv4':
       case 'peer.ipv6':
+        if (server) {
+          attributes['client.address'] ??= text(value)
+          // Without the connection's port, the address is a proxy's forwarded client: not the
+          // connection's peer, which is all network.peer.address may name.
+          if (tags['peer.port'] === undefined) break
+        }
         attributes['network.peer.address'] = text(value)
-        if (server) attributes['client.address'] ??= text(value)
         break
       case 'peer.port': {
         const port = numberOf(value)

@@ -78,6 +78,15 @@ describe('spans on the OTel SDK', () => {
     assert.equal(without?.attributes['server.port'], 443, "the scheme's default port")
   })
 
+  it("should not call a proxy's forwarded client the connection's peer", () => {
+    // Adapters give the connection's port only with its own address: none for a forwarded one.
+    server.start({ ...request, remotePort: undefined })?.finish({ statusCode: 200 })
+    const { attributes } = only()
+    assert.equal(attributes['client.address'], '10.1.2.3')
+    assert.equal(attributes['network.peer.address'], undefined)
+    assert.equal(attributes['network.peer.port'], undefined)
+  })
+
   it('should start a client span of kind CLIENT with url.full and the server address', () => {
     client.start({ method: 'POST', url: 'https://pay.test/charge' })?.finish({ statusCode: 201 })
     const span = only()
