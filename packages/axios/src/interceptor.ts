@@ -24,7 +24,11 @@ interface Attempt {
   call: ClientSpanHandle
   url: string
   config: { url: string | undefined; baseURL: string | undefined; params: unknown }
+  // Listening to the call's CancelToken, whose rejection carries no config to find the call by.
+  onCancel: ((reason: unknown) => void) | undefined
 }
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
 
 /**
  * Installs a request and a response interceptor on `instance` (the default axios export or one
@@ -57,9 +61,13 @@ export function installInterceptors(
     const call =
       attempt?.call ?? (config === undefined ? undefined : open.find(readHeaders(config)))
     if (call === undefined) return
-    if (config !== undefined) attempts.delete(config)
     open.forget(call)
     call.finish({ ...result, url: finalUrl(instance, attempt, config) })
+    if (config === undefined) return
+    attempts.delete(config)
+    if (attempt?.onCancel !== undefined) config.cancelToken?.unsubscribe(attempt.onCancel)
+    // A retry re-sends this config: this attempt's trace headers must not go out with it.
+    writeTraceHeaders(tracing, config, NO_HEADERS, call.headers)
   }
 
   // axios's own merged config, a plain object: it takes the property.
@@ -72,17 +80,37 @@ export function installInterceptors(
     const caller = (config as CallerConfig)[CALLER_SPAN]
     // Not kept past the call's start: a response keeps its config, and the span need not live on.
     if (caller !== undefined) (config as CallerConfig)[CALLER_SPAN] = undefined
+    // A retry whose previous attempt's result never reached us re-sends that attempt's headers.
+    const previous = open.find(readHeaders(config))
+    if (previous !== undefined) {
+      open.forget(previous)
+      previous.finish({ error: new Error('superseded by a retry before its result was seen') })
+    }
     const url = fullUrl(instance, config)
-    if (url === undefined) return config
     const transport = transportOf(config.adapter)
-    const call = tracing.start({ method: config.method ?? 'get', url, transport }, caller)
-    if (call === undefined) return config
-    attempts.set(config, {
+    const call =
+      url === undefined
+        ? undefined
+        : tracing.start({ method: config.method ?? 'get', url, transport }, caller)
+    const headers = call?.headers ?? NO_HEADERS
+    // The previous attempt's headers go, even when this one sends none (another origin).
+    const stale = previous?.headers ?? NO_HEADERS
+    if (writeTraceHeaders(tracing, config, headers, stale) && call !== undefined) {
+      if (Object.keys(headers).length > 0) open.add(call)
+    }
+    if (call === undefined || url === undefined) return config
+    const attempt: Attempt = {
       call,
       url,
       config: { url: config.url, baseURL: config.baseURL, params: config.params },
-    })
-    if (Object.keys(call.headers).length > 0) propagate(tracing, open, config, call)
+      onCancel: undefined,
+    }
+    attempts.set(config, attempt)
+    const token = config.cancelToken
+    if (token !== undefined && typeof token.subscribe === 'function') {
+      attempt.onCancel = (reason) => settle(config, { error: reason, aborted: true })
+      token.subscribe(attempt.onCancel)
+    }
     return config
   }
   const requestId = instance.interceptors.request.use(startSpan, undefined, {
@@ -112,25 +140,22 @@ export function installInterceptors(
   }
 }
 
-// Sets the trace headers on the request, replacing any left by a previous attempt (a retry
-// re-sends its config) and finishing that attempt if its result never reached us.
-function propagate(
+// Sets `headers` on the request and removes the `stale` ones (a previous attempt's, which a
+// retry re-sends with its config); false when headers an earlier interceptor made unwritable
+// leave the call to go out as the app made it.
+function writeTraceHeaders(
   tracing: ClientTracing,
-  open: OpenCalls,
   config: InternalAxiosRequestConfig,
-  call: ClientSpanHandle,
-): void {
+  headers: Readonly<Record<string, string>>,
+  stale: Readonly<Record<string, string>>,
+): boolean {
+  if (Object.keys(headers).length === 0 && Object.keys(stale).length === 0) return true
   try {
-    const previous = open.find(readHeaders(config))
-    if (previous !== undefined) {
-      open.forget(previous)
-      previous.finish({ error: new Error('superseded by a retry before its result was seen') })
-    }
-    setHeaders(config, call.headers)
-    open.add(call)
+    setHeaders(config, headers, stale)
+    return true
   } catch (error) {
-    // Headers an earlier interceptor made unwritable: the call goes out as the app made it.
     tracing.report('axios headers', error)
+    return false
   }
 }
 
@@ -176,7 +201,10 @@ function plainUrl(config: InternalAxiosRequestConfig): string | undefined {
   if (config.params || (url !== undefined && typeof url !== 'string')) return undefined
   const absolute = url !== undefined && HTTP_URL.test(url)
   if (absolute && (!baseURL || config.allowAbsoluteUrls !== false)) return url
-  if (url !== undefined && !absolute && !url.startsWith('/')) return undefined
+  // `//host/path` is absolute to axios too (protocol-relative): getUri() says where it goes.
+  if (url !== undefined && !absolute && (!url.startsWith('/') || url.startsWith('//'))) {
+    return undefined
+  }
   if (typeof baseURL !== 'string' || !HTTP_URL.test(baseURL)) return undefined
   if (!url) return baseURL
   let end = baseURL.length
@@ -207,9 +235,22 @@ function finalUrl(
   return fullUrl(instance, config) ?? attempt?.url
 }
 
-function setHeaders(config: InternalAxiosRequestConfig, headers: Readonly<Record<string, string>>) {
-  const target = config.headers as unknown as { set?: (name: string, value: string) => unknown }
-  if (target !== null && typeof target === 'object' && typeof target.set === 'function') {
+function setHeaders(
+  config: InternalAxiosRequestConfig,
+  headers: Readonly<Record<string, string>>,
+  stale: Readonly<Record<string, string>>,
+) {
+  const target = config.headers as unknown as {
+    set?: (name: string, value: string) => unknown
+    delete?: (name: string) => unknown
+  }
+  if (
+    target !== null &&
+    typeof target === 'object' &&
+    typeof target.set === 'function' &&
+    typeof target.delete === 'function'
+  ) {
+    for (const name of Object.keys(stale)) if (!(name in headers)) target.delete(name)
     for (const [name, value] of Object.entries(headers)) target.set(name, value)
     return
   }
@@ -217,7 +258,8 @@ function setHeaders(config: InternalAxiosRequestConfig, headers: Readonly<Record
   // any spelling of the trace headers replaced, never an edit of it.
   const copy: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(config.headers ?? {})) {
-    if (!(key.toLowerCase() in headers)) copy[key] = value
+    const name = key.toLowerCase()
+    if (!(name in headers) && !(name in stale)) copy[key] = value
   }
   config.headers = Object.assign(copy, headers) as unknown as InternalAxiosRequestConfig['headers']
 }

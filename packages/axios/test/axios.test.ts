@@ -9,10 +9,12 @@ import { useRecordingTracer } from '../../../test/support/recording-tracer.js'
 
 describe('registerTracingInterceptor', () => {
   const echo = useEchoServer()
+  const mirror = useEchoServer()
   const recording = useRecordingTracer()
 
   beforeEach(() => {
     echo.received.length = 0
+    mirror.received.length = 0
   })
 
   it('should work on the default export and remove both interceptors when unregistered', async () => {
@@ -107,6 +109,45 @@ describe('registerTracingInterceptor', () => {
       assert.equal(new Set(sentIds).size, 3)
     })
   }
+
+  for (const order of ['after', 'before'] as const) {
+    it(`should not send a failed attempt's trace headers to a mirror it fails over to (interceptor ${order})`, async () => {
+      const instance = axios.create()
+      // Fails over as a retry interceptor would: the same config, sent to another origin.
+      const failOver = () =>
+        instance.interceptors.response.use(undefined, async (error: AxiosError) => {
+          const config = error.config as InternalAxiosRequestConfig & { failedOver?: boolean }
+          if (config.failedOver === true) throw error
+          config.failedOver = true
+          config.url = `${mirror.url}/prices`
+          return instance.request(config)
+        })
+      if (order === 'before') failOver()
+      const options = { tracer: recording.tracer, propagate: echo.url }
+      const unregister = registerTracingInterceptor(instance, options)
+      if (order === 'after') failOver()
+      const response = await instance.get(`${echo.url}/status/503`)
+      unregister()
+      assert.equal(response.status, 200)
+      assert.ok(echo.received[0]?.headers.traceparent, 'the allowed origin gets the trace')
+      assert.equal(mirror.received.length, 1)
+      assert.equal(mirror.received[0]?.headers.traceparent, undefined)
+      assert.equal(recording.tracer.finishedSpans().length, 2)
+    })
+  }
+
+  it('should finish the span of a call cancelled through its CancelToken', async () => {
+    const instance = axios.create()
+    const unregister = registerTracingInterceptor(instance, { tracer: recording.tracer })
+    const source = axios.CancelToken.source()
+    const call = instance.get(`${echo.url}/slow`, { cancelToken: source.token })
+    setTimeout(() => source.cancel('the user left'), 50)
+    await assert.rejects(call, (error: unknown) => axios.isCancel(error))
+    unregister()
+    const [span] = recording.tracer.finishedSpans()
+    assert.equal(span?.tags['http.aborted'], true)
+    assert.equal(span?.tags.error, undefined, "a caller's cancel is no failure")
+  })
 
   it('should record the status of a rejected response as the failure and rethrow the very AxiosError', async () => {
     const instance = axios.create()

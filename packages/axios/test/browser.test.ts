@@ -47,4 +47,22 @@ export { registerTracingInterceptor } from '@tracehop/axios'`,
     assert.equal(carriesTrace(api.received.at(-1)), true)
     assert.equal(recording.tracer.finishedSpans().length, 1)
   })
+
+  it('should take a protocol-relative URL as axios does: to its own host, not under baseURL', async () => {
+    const sent: Array<Record<string, unknown>> = []
+    const client = page.exports.axios.create({
+      baseURL: `${site.url}/api`,
+      // Records what would go out: Node's fetch, which the page borrows, has no page to resolve
+      // a protocol-relative URL against.
+      adapter: (config) => {
+        sent.push(config.headers.toJSON())
+        return Promise.resolve({ data: '', status: 200, statusText: 'OK', headers: {}, config })
+      },
+    })
+    page.exports.registerTracingInterceptor(client, { tracer: recording.tracer })
+    await client.get(`//${new URL(api.url).host}/data`)
+    const [span] = recording.tracer.finishedSpans()
+    assert.equal(span?.tags['http.url'], `${api.url}/data`)
+    assert.equal(sent[0]?.traceparent, undefined, 'another origin: no trace header')
+  })
 })
