@@ -69,6 +69,9 @@ export function traceFetch(
   // It stands in for fetchImpl, so it keeps its `length` and `name` (fetch's are 1 and 'fetch').
   Object.defineProperty(traced, 'length', { value: fetchImpl.length })
   Object.defineProperty(traced, 'name', { value: fetchImpl.name })
+  // Where it replaces the global fetch, OpenTelemetry's exporters send spans through the fetch
+  // it wraps (their convention for a wrapped fetch): exporting a span must not make a span.
+  Object.defineProperty(traced, '__original', { value: fetchImpl })
   return traced
 }
 
@@ -89,17 +92,46 @@ function mergeHeaders(
   }
 }
 
-// fetch keeps a Request's referrer and referrer policy only when given no init: when the caller
-// gave none, the Request's own go into the init that carries the trace headers.
+// Every member of fetch's init, which fetch reads whether own, inherited or a getter.
+const INIT_MEMBERS = [
+  'body',
+  'cache',
+  'credentials',
+  'duplex',
+  'integrity',
+  'keepalive',
+  'method',
+  'mode',
+  'priority',
+  'redirect',
+  'referrer',
+  'referrerPolicy',
+  'signal',
+  'window',
+] as const
+
+// The caller's init with the trace headers: its own properties (a `dispatcher` for undici, say)
+// and every member of fetch's init it has. fetch keeps a Request's referrer and referrer policy
+// only when given no init: when the caller gave none, the Request's own go into this one.
 function withHeaders(request: RequestLike | undefined, init: FetchInit, headers: Headers) {
-  const traced: RequestInit = { ...init, headers }
-  if (request !== undefined && (init === undefined || Object.keys(init).length === 0)) {
-    if (typeof request.referrer === 'string') traced.referrer = request.referrer
-    if (typeof request.referrerPolicy === 'string') {
-      traced.referrerPolicy = request.referrerPolicy as NonNullable<RequestInit['referrerPolicy']>
+  const traced: Record<string, unknown> = { ...init }
+  let given = Object.keys(traced).length > 0
+  if (init != null) {
+    for (const member of INIT_MEMBERS) {
+      const value = (init as Record<string, unknown>)[member]
+      if (value === undefined) continue
+      traced[member] = value
+      given = true
     }
   }
-  return traced
+  traced.headers = headers
+  if (request !== undefined && !given) {
+    if (typeof request.referrer === 'string') traced.referrer = request.referrer
+    if (typeof request.referrerPolicy === 'string') {
+      traced.referrerPolicy = request.referrerPolicy
+    }
+  }
+  return traced as RequestInit
 }
 
 function describeFailure(error: unknown, signal: AbortSignal | null | undefined) {

@@ -68,6 +68,26 @@ describe('tracedFetch', () => {
     assert.equal(lastEcho().headers.referer, undefined, 'an init resets them, as fetch does')
   })
 
+  it('should read an init as fetch does: inherited members and getters too', async () => {
+    const inherited = Object.create({ method: 'DELETE' }) as RequestInit
+    await fetch(`${echo.url}/inherited`, inherited)
+    assert.equal(lastEcho().method, 'DELETE')
+    class PostInit {
+      get method() {
+        return 'POST'
+      }
+      body = 'payload'
+    }
+    await fetch(`${echo.url}/getter`, new PostInit())
+    assert.deepEqual([lastEcho().method, lastEcho().body], ['POST', 'payload'])
+    assert.ok(lastEcho().headers.traceparent)
+  })
+
+  it("should hand OpenTelemetry's exporters the fetch it wraps", () => {
+    const traced = tracedFetch(globalThis.fetch) as typeof fetch & { __original?: unknown }
+    assert.equal(traced.__original, globalThis.fetch)
+  })
+
   it('should not trace a data: URL, which is read in place', async () => {
     const response = await fetch('data:text/plain,hello')
     assert.equal(await response.text(), 'hello')
