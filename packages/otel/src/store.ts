@@ -41,11 +41,7 @@ export function otelContextStore(
       const known = wrappers.get(otelSpan)
       if (known !== undefined && known.baggage === baggage) return known.span
       const owner = span instanceof BridgeSpan ? span.tracer() : tracer
-      const wrapper = (owner instanceof OpenTracingOnOtel ? owner : tracer).wrap(
-        otelSpan,
-        baggage,
-        active,
-      )
+      const wrapper = (owner instanceof OpenTracingOnOtel ? owner : tracer).wrap(otelSpan, baggage)
       wrappers.set(otelSpan, { span: wrapper, baggage })
       return wrapper
     },

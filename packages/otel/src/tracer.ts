@@ -160,9 +160,13 @@ export class OpenTracingOnOtel extends Tracer {
     return new BridgeSpanContext(spanContext ?? INVALID_SPAN_CONTEXT, baggage, extracted, true)
   }
 
-  /** Wraps an OTel span tracehop did not start, found active in `found`, to parent its spans. */
-  wrap(otelSpan: OtelSpan, baggage: Baggage | undefined, found: Context): BridgeSpan {
-    return new BridgeSpan(otelSpan, baggage, newOutcome(), this.foreignSettings, found)
+  /**
+   * Wraps an OTel span tracehop did not start, to parent tracehop's spans. Its context starts
+   * from the root: the context it was found in holds the request's (a caller tracehop may not
+   * trust, tracehop's own span), which its children must neither inherit nor keep alive.
+   */
+  wrap(otelSpan: OtelSpan, baggage: Baggage | undefined): BridgeSpan {
+    return new BridgeSpan(otelSpan, baggage, newOutcome(), this.foreignSettings, ROOT_CONTEXT)
   }
 
   // One OTel tracer (instrumentation scope) per OpenTracing component: `@tracehop/express`, …
@@ -195,7 +199,8 @@ function inheritedBaggage(parent: BridgeSpanContext): Baggage | undefined {
   if (parent === own) return withKeysSetOn(own, propagation.getBaggage(active))
   const activeOtel = trace.getSpanContext(active)
   if (activeOtel !== undefined && parent.otel.spanId === activeOtel.spanId) {
-    return withKeysSetOn(own, parent.baggage)
+    // What was set on the wrapper itself comes last: it is the nearer span.
+    return withKeysSetOn(parent, withKeysSetOn(own, parent.baggage))
   }
   return parent.baggage
 }

@@ -2,14 +2,22 @@ import { EventEmitter } from 'node:events'
 import assert from 'node:assert/strict'
 import { beforeEach, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { context, propagation, SpanStatusCode, trace } from '@opentelemetry/api'
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api'
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3'
 import { ParentBasedSampler, AlwaysOffSampler } from '@opentelemetry/sdk-trace-base'
 import { activeSpan, startActiveSpan, withSpan } from '@tracehop/core'
 import { createClientTracing, createServerTracing } from '@tracehop/core/adapter'
-import { FORMAT_HTTP_HEADERS } from 'opentracing'
+import { FORMAT_HTTP_HEADERS, type Span } from 'opentracing'
 import { createOtelTracer } from '../src/index.js'
 import { BridgeSpan } from '../src/span.js'
+import { heapAfterGc } from '../../../test/reliability/support/heap.js'
 import { sdk, withPropagator } from '../../../test/support/otel-sdk.js'
 
 const tracer = createOtelTracer()
@@ -81,6 +89,30 @@ describe('one context with OTel', () => {
     assert.equal(step?.parentSpanContext?.spanId, job?.spanContext().spanId)
     assert.equal(call?.parentSpanContext?.spanId, step?.spanContext().spanId)
     assert.equal(activeSpan(), undefined)
+  })
+
+  it('should keep no earlier span alive through the spans started under OTel spans', async () => {
+    // A job loop: each job runs in the previous one's context, an OTel span (a queue consumer)
+    // between them.
+    const jobs: Array<WeakRef<object>> = []
+    let previous: Span = tracer.startSpan('job 0')
+    previous.finish()
+    for (let i = 1; i <= 20; i++) {
+      previous = withSpan(previous, () =>
+        otelTracer.startActiveSpan('consume', (consume) => {
+          const consumer = activeSpan()
+          assert.ok(consumer)
+          const job = tracer.startSpan(`job ${i}`, { childOf: consumer })
+          job.finish()
+          consume.end()
+          jobs.push(new WeakRef(job))
+          return job
+        }),
+      )
+    }
+    await heapAfterGc()
+    const kept = jobs.slice(0, -1).filter((job) => job.deref() !== undefined)
+    assert.equal(kept.length, 0, 'only the last job is still referenced')
   })
 
   it('should give an OTel span started inside a tracehop span back as the active span', () => {
@@ -269,6 +301,53 @@ describe('propagation through the OTel propagator', () => {
     )
     assert.equal(carrier['x-b3-traceid'], '0af7651916cd43dd8448eb211c80319c')
     assert.equal(carrier['x-b3-flags'], '1')
+  })
+
+  it("should not pass an untrusted caller's flags on from inside an OTel span", () => {
+    const untrusting = createServerTracing('test', { tracer, trustIncoming: false })
+    const incoming = {
+      'x-b3-traceid': '0af7651916cd43dd8448eb211c80319c',
+      'x-b3-spanid': 'b7ad6b7169203331',
+      'x-b3-flags': '1',
+    }
+    const b3 = new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER })
+    const sent = withPropagator(b3, () => {
+      // What instrumentation-http leaves active: the caller's context, and its span continuing it.
+      const extracted = propagation.extract(ROOT_CONTEXT, incoming)
+      const httpSpan = otelTracer.startSpan('GET', { kind: SpanKind.SERVER }, extracted)
+      const carrier = context.with(trace.setSpan(extracted, httpSpan), () => {
+        const handle = untrusting.start({ method: 'GET', url: '/', headers: incoming })
+        const headers = handle?.run(() =>
+          otelTracer.startActiveSpan('middleware', (middleware) => {
+            const made = callOut()
+            middleware.end()
+            return made
+          }),
+        )
+        handle?.finish({ statusCode: 200 })
+        return headers
+      })
+      httpSpan.end()
+      return carrier
+    })
+    assert.notEqual(sent?.['x-b3-traceid'], incoming['x-b3-traceid'])
+    assert.equal(sent?.['x-b3-flags'], undefined, "the caller's debug flag stays out")
+  })
+
+  it('should send what was set on an OTel span over what the request span set', () => {
+    const handle = server.start({ method: 'GET', url: '/', headers: {} })
+    assert.ok(handle)
+    const sent = handle.run(() => {
+      handle.span.setBaggageItem('user', 'anonymous')
+      return otelTracer.startActiveSpan('middleware', (middleware) => {
+        activeSpan()?.setBaggageItem('user', 'alice')
+        const carrier = callOut()
+        middleware.end()
+        return carrier.baggage
+      })
+    })
+    handle.finish({ statusCode: 200 })
+    assert.equal(sent, 'user=alice')
   })
 
   it('should not lose a carrier that holds baggage only', () => {
