@@ -150,9 +150,24 @@ export function ignoreRule<Request>(
  * whatever a proxy (or a client) wrote there (`unknown`, a port, a name): only an IP is recorded.
  */
 export function addPeerAddress(tags: Record<string, unknown>, address: string): void {
+  // Requests come from few addresses (a load balancer's, a proxy's): the last one is known.
+  if (address !== lastPeer.address) lastPeer = peerOf(address)
+  if (lastPeer.tag !== undefined) tags[lastPeer.tag] = lastPeer.value
+}
+
+interface PeerAddress {
+  address: string
+  tag: 'peer.ipv4' | 'peer.ipv6' | undefined
+  value: string
+}
+
+let lastPeer: PeerAddress = { address: '', tag: undefined, value: '' }
+
+function peerOf(address: string): PeerAddress {
   const unmapped = address.startsWith('::ffff:') ? address.slice(7) : address
-  if (isIPv4(unmapped)) tags['peer.ipv4'] = unmapped
-  else if (isIPv6(address)) tags['peer.ipv6'] = address
+  if (isIPv4(unmapped)) return { address, tag: 'peer.ipv4', value: unmapped }
+  if (isIPv6(address)) return { address, tag: 'peer.ipv6', value: address }
+  return { address, tag: undefined, value: '' }
 }
 
 // What node:net's isIPv4 and isIPv6 accept, without node:net (this module is in browser builds).

@@ -166,6 +166,19 @@ describe('server lifecycle', () => {
     assert.equal(v4?.tags['peer.ipv4'], '10.1.2.3')
   })
 
+  it('should read each peer address anew, repeated or not', () => {
+    const tracer = new RecordingTracer()
+    const tracing = createServerTracing('test', { tracer })
+    const addresses = ['10.0.0.1', '10.0.0.1', 'unknown', '::1', '::1', '10.0.0.2', 'unknown']
+    for (const remoteAddress of addresses) {
+      tracing.start({ ...request(), remoteAddress })?.finish({})
+    }
+    const peers = tracer
+      .finishedSpans()
+      .map((span) => span.tags['peer.ipv4'] ?? span.tags['peer.ipv6'] ?? '-')
+    assert.deepEqual(peers, ['10.0.0.1', '10.0.0.1', '-', '::1', '::1', '10.0.0.2', '-'])
+  })
+
   it('should not count the error of an aborted request unless the status is 5xx', () => {
     const tracer = new RecordingTracer()
     const tracing = createServerTracing('test', { tracer })

@@ -142,15 +142,38 @@ function serverUrl(url: string, attributes: Attributes): void {
 }
 
 function hostAttributes(authority: string, scheme: string, attributes: Attributes): void {
+  // A server is asked for by few names: the last one is known.
+  if (authority !== lastHost.authority || scheme !== lastHost.scheme) {
+    lastHost = hostOf(authority, scheme)
+  }
+  if (lastHost.address !== undefined) attributes['server.address'] = lastHost.address
+  if (lastHost.port !== undefined) attributes['server.port'] = lastHost.port
+}
+
+interface Host {
+  authority: string
+  scheme: string
+  address: string | undefined
+  port: number | undefined
+}
+
+let lastHost: Host = { authority: '', scheme: '', address: undefined, port: undefined }
+
+function hostOf(authority: string, scheme: string): Host {
   const bracketEnd = authority.lastIndexOf(']')
   const portAt = authority.lastIndexOf(':')
   const hasPort = portAt !== -1 && portAt > bracketEnd
   const host = hasPort ? authority.slice(0, portAt) : authority
   // An IPv6 literal is written in brackets in a URL, and without them as an address.
-  if (host !== '') attributes['server.address'] = bracketEnd === -1 ? host : host.slice(1, -1)
+  const address = host === '' ? undefined : bracketEnd === -1 ? host : host.slice(1, -1)
   // A Host without a port names the scheme's default one.
   const port = hasPort ? Number(authority.slice(portAt + 1)) : DEFAULT_PORTS[scheme]
-  if (port !== undefined && Number.isInteger(port)) attributes['server.port'] = port
+  return {
+    authority,
+    scheme,
+    address,
+    port: port !== undefined && Number.isInteger(port) ? port : undefined,
+  }
 }
 
 const OTHER_METHOD = '_OTHER'

@@ -78,6 +78,27 @@ describe('spans on the OTel SDK', () => {
     assert.equal(without?.attributes['server.port'], 443, "the scheme's default port")
   })
 
+  it('should read each host anew, repeated or not', () => {
+    const hosts = ['a.test:8080', 'a.test:8080', 'b.test', 'a.test:8080']
+    for (const host of hosts) server.start({ ...request, host })?.finish({ statusCode: 200 })
+    server.start({ ...request, host: 'a.test:8080', protocol: 'http' })?.finish({ statusCode: 200 })
+    const read = sdk
+      .spans()
+      .map(
+        (span) =>
+          `${String(span.attributes['server.address'])}:${String(span.attributes['server.port'])}`,
+      )
+    assert.deepEqual(read, [
+      'a.test:8080',
+      'a.test:8080',
+      'b.test:443',
+      'a.test:8080',
+      'a.test:8080',
+    ])
+    server.start({ ...request, host: 'b.test', protocol: 'http' })?.finish({ statusCode: 200 })
+    assert.equal(sdk.spans().at(-1)?.attributes['server.port'], 80, 'the port of the scheme asked')
+  })
+
   it("should not call a proxy's forwarded client the connection's peer", () => {
     // Adapters give the connection's port only with its own address: none for a forwarded one.
     server.start({ ...request, remotePort: undefined })?.finish({ statusCode: 200 })
