@@ -8,6 +8,7 @@ import {
 } from '@tracehop/core/adapter'
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
 import type { Span } from 'opentracing'
+import { CancellableCalls } from './cancel-tokens.js'
 import { OpenCalls } from './open-calls.js'
 
 /** Options of registerTracingInterceptor: the client policy options of @tracehop/core. */
@@ -24,8 +25,8 @@ interface Attempt {
   call: ClientSpanHandle
   url: string
   config: { url: string | undefined; baseURL: string | undefined; params: unknown }
-  // Listening to the call's CancelToken, whose rejection carries no config to find the call by.
-  onCancel: ((reason: unknown) => void) | undefined
+  // Watching the call's CancelToken (see CancellableCalls).
+  cancellable: WeakRef<InternalAxiosRequestConfig> | undefined
 }
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
@@ -61,14 +62,16 @@ export function installInterceptors(
     const call =
       attempt?.call ?? (config === undefined ? undefined : open.find(readHeaders(config)))
     if (call === undefined) return
+    if (config !== undefined) attempts.delete(config)
+    if (config !== undefined && attempt?.cancellable !== undefined) {
+      cancellable.forget(config, attempt.cancellable)
+    }
     open.forget(call)
     call.finish({ ...result, url: finalUrl(instance, attempt, config) })
-    if (config === undefined) return
-    attempts.delete(config)
-    if (attempt?.onCancel !== undefined) config.cancelToken?.unsubscribe(attempt.onCancel)
-    // A retry re-sends this config: this attempt's trace headers must not go out with it.
-    writeTraceHeaders(tracing, config, NO_HEADERS, call.headers)
   }
+  const cancellable = new CancellableCalls((config, reason) =>
+    settle(config, { error: reason, aborted: true }),
+  )
 
   // axios's own merged config, a plain object: it takes the property.
   const rememberCaller = (config: InternalAxiosRequestConfig): boolean => {
@@ -81,7 +84,8 @@ export function installInterceptors(
     // Not kept past the call's start: a response keeps its config, and the span need not live on.
     if (caller !== undefined) (config as CallerConfig)[CALLER_SPAN] = undefined
     // A retry whose previous attempt's result never reached us re-sends that attempt's headers.
-    const previous = open.find(readHeaders(config))
+    const read = readHeaders(config)
+    const previous = open.find(read)
     if (previous !== undefined) {
       open.forget(previous)
       previous.finish({ error: new Error('superseded by a retry before its result was seen') })
@@ -93,24 +97,20 @@ export function installInterceptors(
         ? undefined
         : tracing.start({ method: config.method ?? 'get', url, transport }, caller)
     const headers = call?.headers ?? NO_HEADERS
-    // The previous attempt's headers go, even when this one sends none (another origin).
-    const stale = previous?.headers ?? NO_HEADERS
-    if (writeTraceHeaders(tracing, config, headers, stale) && call !== undefined) {
-      if (Object.keys(headers).length > 0) open.add(call)
+    const sends = Object.keys(headers).length > 0
+    // An attempt that sends none of its own must not send a previous attempt's either (a retry
+    // to an origin `propagate` does not allow); one that does replaces them.
+    const stale = sends ? Object.keys(previous?.headers ?? NO_HEADERS) : open.staleHeaders(read)
+    if ((sends || stale.length > 0) && writeTraceHeaders(tracing, config, headers, stale)) {
+      if (sends && call !== undefined) open.add(call)
     }
     if (call === undefined || url === undefined) return config
-    const attempt: Attempt = {
+    attempts.set(config, {
       call,
       url,
       config: { url: config.url, baseURL: config.baseURL, params: config.params },
-      onCancel: undefined,
-    }
-    attempts.set(config, attempt)
-    const token = config.cancelToken
-    if (token !== undefined && typeof token.subscribe === 'function') {
-      attempt.onCancel = (reason) => settle(config, { error: reason, aborted: true })
-      token.subscribe(attempt.onCancel)
-    }
+      cancellable: cancellable.watch(config),
+    })
     return config
   }
   const requestId = instance.interceptors.request.use(startSpan, undefined, {
@@ -140,16 +140,14 @@ export function installInterceptors(
   }
 }
 
-// Sets `headers` on the request and removes the `stale` ones (a previous attempt's, which a
-// retry re-sends with its config); false when headers an earlier interceptor made unwritable
-// leave the call to go out as the app made it.
+// Sets `headers` on the request and removes the `stale` ones; false when headers an earlier
+// interceptor made unwritable leave the call to go out as the app made it.
 function writeTraceHeaders(
   tracing: ClientTracing,
   config: InternalAxiosRequestConfig,
   headers: Readonly<Record<string, string>>,
-  stale: Readonly<Record<string, string>>,
+  stale: readonly string[],
 ): boolean {
-  if (Object.keys(headers).length === 0 && Object.keys(stale).length === 0) return true
   try {
     setHeaders(config, headers, stale)
     return true
@@ -238,7 +236,7 @@ function finalUrl(
 function setHeaders(
   config: InternalAxiosRequestConfig,
   headers: Readonly<Record<string, string>>,
-  stale: Readonly<Record<string, string>>,
+  stale: readonly string[],
 ) {
   const target = config.headers as unknown as {
     set?: (name: string, value: string) => unknown
@@ -250,7 +248,7 @@ function setHeaders(
     typeof target.set === 'function' &&
     typeof target.delete === 'function'
   ) {
-    for (const name of Object.keys(stale)) if (!(name in headers)) target.delete(name)
+    for (const name of stale) if (!(name in headers)) target.delete(name)
     for (const [name, value] of Object.entries(headers)) target.set(name, value)
     return
   }
@@ -259,7 +257,7 @@ function setHeaders(
   const copy: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(config.headers ?? {})) {
     const name = key.toLowerCase()
-    if (!(name in headers) && !(name in stale)) copy[key] = value
+    if (!(name in headers) && !stale.includes(name)) copy[key] = value
   }
   config.headers = Object.assign(copy, headers) as unknown as InternalAxiosRequestConfig['headers']
 }

@@ -149,6 +149,45 @@ describe('registerTracingInterceptor', () => {
     assert.equal(span?.tags.error, undefined, "a caller's cancel is no failure")
   })
 
+  it('should leave the trace headers it sent on the config axios gives back', async () => {
+    const instance = axios.create()
+    const unregister = registerTracingInterceptor(instance, { tracer: recording.tracer })
+    const response = await instance.get(`${echo.url}/ok`)
+    const failure = await instance.get(`${echo.url}/status/500`).catch((error: unknown) => error)
+    unregister()
+    const sent = echo.received.map((received) => received.headers.traceparent)
+    assert.equal(response.config.headers.traceparent, sent[0])
+    assert.ok(failure instanceof AxiosError)
+    assert.equal(failure.config?.headers.traceparent, sent[1])
+  })
+
+  it('should listen once on a CancelToken many calls share, whatever became of them', async () => {
+    const instance = axios.create()
+    const unregister = registerTracingInterceptor(instance, { tracer: recording.tracer })
+    const source = axios.CancelToken.source()
+    const token = source.token
+    let listening = 0
+    const subscribe = token.subscribe.bind(token)
+    const unsubscribe = token.unsubscribe.bind(token)
+    token.subscribe = (listener) => {
+      listening += 1
+      subscribe(listener)
+    }
+    token.unsubscribe = (listener) => {
+      listening -= 1
+      unsubscribe(listener)
+    }
+    // A body that cannot be serialised fails the call before it goes out, with no config.
+    const cyclic: Record<string, unknown> = {}
+    cyclic.self = cyclic
+    for (let i = 0; i < 20; i++) {
+      await instance.get(`${echo.url}/ok`, { cancelToken: token })
+      await instance.post(`${echo.url}/body`, cyclic, { cancelToken: token }).catch(() => undefined)
+    }
+    unregister()
+    assert.equal(listening, 1)
+  })
+
   it('should record the status of a rejected response as the failure and rethrow the very AxiosError', async () => {
     const instance = axios.create()
     let thrownByAxios: unknown
