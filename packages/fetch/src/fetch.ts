@@ -51,13 +51,14 @@ export function traceFetch(
     const method = init?.method ?? request?.method ?? 'GET'
     const call = tracing.start({ method, url, transport })
     if (call === undefined) return fetchImpl(input, init)
-    let tracedInit = init
-    if (Object.keys(call.headers).length > 0) {
-      const headers = mergeHeaders(request, init, call.headers)
-      if (headers !== undefined) tracedInit = withHeaders(request, init, headers)
-    }
     let response: Response
     try {
+      let tracedInit = init
+      if (Object.keys(call.headers).length > 0) {
+        const headers = mergeHeaders(request, init, call.headers)
+        // Reads the caller's init, as fetch itself would: a getter that throws fails the call.
+        if (headers !== undefined) tracedInit = withHeaders(request, init, headers)
+      }
       response = await fetchImpl(input, tracedInit)
     } catch (error) {
       call.finish(describeFailure(error, init?.signal ?? request?.signal))
@@ -92,11 +93,13 @@ function mergeHeaders(
   }
 }
 
-// Every member of fetch's init, which fetch reads whether own, inherited or a getter.
+// Every member of fetch's init, which fetch reads whether own, inherited or a getter (undici's
+// `dispatcher` too).
 const INIT_MEMBERS = [
   'body',
   'cache',
   'credentials',
+  'dispatcher',
   'duplex',
   'integrity',
   'keepalive',

@@ -4,7 +4,7 @@ import { beforeEach, describe, it } from 'node:test'
 import { withSpan } from '@tracehop/core'
 import { tracedFetch } from '@tracehop/fetch'
 import { parseTraceParent } from '@tracehop/testing'
-import { fetch as undiciFetch, Request as UndiciRequest } from 'undici'
+import { Agent, fetch as undiciFetch, Request as UndiciRequest } from 'undici'
 import { useEchoServer, type Echo } from '../../../test/support/echo-server.js'
 import { useRecordingTracer } from '../../../test/support/recording-tracer.js'
 
@@ -80,6 +80,33 @@ describe('tracedFetch', () => {
     }
     await fetch(`${echo.url}/getter`, new PostInit())
     assert.deepEqual([lastEcho().method, lastEcho().body], ['POST', 'payload'])
+    assert.ok(lastEcho().headers.traceparent)
+    const throwing = Object.create({
+      get cache(): never {
+        throw new Error('unreadable init')
+      },
+    }) as RequestInit
+    await assert.rejects(fetch(`${echo.url}/unreadable`, throwing), /unreadable init/)
+    assert.equal(recording.tracer.finishedSpans().length, 3, 'the failed call is finished too')
+  })
+
+  it("should keep undici's dispatcher, inherited or not", async () => {
+    let dispatched = 0
+    class CountingAgent extends Agent {
+      override dispatch(...args: Parameters<Agent['dispatch']>) {
+        dispatched += 1
+        return super.dispatch(...args)
+      }
+    }
+    const agent = new CountingAgent()
+    try {
+      const inherited = Object.create({ dispatcher: agent }) as RequestInit
+      await fetch(`${echo.url}/own`, { dispatcher: agent } as unknown as RequestInit)
+      await fetch(`${echo.url}/inherited`, inherited)
+    } finally {
+      await agent.close()
+    }
+    assert.equal(dispatched, 2)
     assert.ok(lastEcho().headers.traceparent)
   })
 
