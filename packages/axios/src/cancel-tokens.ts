@@ -23,6 +23,11 @@ export class CancellableCalls {
   watch(config: Config): WeakRef<Config> | undefined {
     const token = config.cancelToken
     if (token === undefined || typeof token.subscribe !== 'function') return undefined
+    // Cancelled already (before this call, or reused after): axios fails the call at once.
+    if (token.reason !== undefined) {
+      this.onCancel(config, token.reason)
+      return undefined
+    }
     let watched = this.byToken.get(token)
     if (watched === undefined) {
       const created: Watched = { configs: new Set(), sweepAt: 16 }

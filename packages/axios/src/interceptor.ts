@@ -20,6 +20,14 @@ export type AxiosTracingOptions = ClientTracingOptions
 const CALLER_SPAN = Symbol('tracehop.axios.callerSpan')
 type CallerConfig = InternalAxiosRequestConfig & { [CALLER_SPAN]?: Span | null | undefined }
 
+// The trace headers an attempt sent, kept on its config under a string key: axios copies such
+// keys when a retry re-sends the config (symbols it drops), so the next attempt can tell those
+// headers, which it must replace or remove, from any the app set itself.
+const SENT = 'tracehopSentHeaders'
+type SentConfig = InternalAxiosRequestConfig & {
+  [SENT]?: Readonly<Record<string, string>> | undefined
+}
+
 /** What the request interceptor saw, to tell at the end whether a later one changed the URL. */
 interface Attempt {
   call: ClientSpanHandle
@@ -58,9 +66,9 @@ export function installInterceptors(
 
   const settle = (config: InternalAxiosRequestConfig | undefined, result: ClientResult) => {
     const attempt = config === undefined ? undefined : attempts.get(config)
-    // A config copied by another interceptor still carries this attempt's trace headers.
-    const call =
-      attempt?.call ?? (config === undefined ? undefined : open.find(readHeaders(config)))
+    // A config copied by another interceptor still says which headers this attempt sent.
+    const sent = (config as SentConfig | undefined)?.[SENT]
+    const call = attempt?.call ?? (sent === undefined ? undefined : open.get(sent))
     if (call === undefined) return
     if (config !== undefined) attempts.delete(config)
     if (config !== undefined && attempt?.cancellable !== undefined) {
@@ -83,9 +91,10 @@ export function installInterceptors(
     const caller = (config as CallerConfig)[CALLER_SPAN]
     // Not kept past the call's start: a response keeps its config, and the span need not live on.
     if (caller !== undefined) (config as CallerConfig)[CALLER_SPAN] = undefined
-    // A retry whose previous attempt's result never reached us re-sends that attempt's headers.
-    const read = readHeaders(config)
-    const previous = open.find(read)
+    // A retry re-sends its config with the trace headers of the attempt before; if that one's
+    // result never reached us, it is finished now.
+    const sent = (config as SentConfig)[SENT]
+    const previous = sent === undefined ? undefined : open.get(sent)
     if (previous !== undefined) {
       open.forget(previous)
       previous.finish({ error: new Error('superseded by a retry before its result was seen') })
@@ -97,20 +106,23 @@ export function installInterceptors(
         ? undefined
         : tracing.start({ method: config.method ?? 'get', url, transport }, caller)
     const headers = call?.headers ?? NO_HEADERS
+    // This attempt's headers replace the earlier attempt's; those it does not send (all of them
+    // for an origin `propagate` does not allow) go.
+    const stale = sent === undefined ? NO_NAMES : stillSent(config, sent)
     const sends = Object.keys(headers).length > 0
-    // An attempt that sends none of its own must not send a previous attempt's either (a retry
-    // to an origin `propagate` does not allow); one that does replaces them.
-    const stale = sends ? Object.keys(previous?.headers ?? NO_HEADERS) : open.staleHeaders(read)
     if ((sends || stale.length > 0) && writeTraceHeaders(tracing, config, headers, stale)) {
       if (sends && call !== undefined) open.add(call)
     }
     if (call === undefined || url === undefined) return config
-    attempts.set(config, {
+    const attempt: Attempt = {
       call,
       url,
       config: { url: config.url, baseURL: config.baseURL, params: config.params },
-      cancellable: cancellable.watch(config),
-    })
+      cancellable: undefined,
+    }
+    attempts.set(config, attempt)
+    // Last: a token cancelled already settles the call at once.
+    attempt.cancellable = cancellable.watch(config)
     return config
   }
   const requestId = instance.interceptors.request.use(startSpan, undefined, {
@@ -150,6 +162,7 @@ function writeTraceHeaders(
 ): boolean {
   try {
     setHeaders(config, headers, stale)
+    ;(config as SentConfig)[SENT] = Object.keys(headers).length > 0 ? headers : undefined
     return true
   } catch (error) {
     tracing.report('axios headers', error)
@@ -261,6 +274,17 @@ function setHeaders(
   }
   config.headers = Object.assign(copy, headers) as unknown as InternalAxiosRequestConfig['headers']
 }
+
+// The names of the headers in `sent` that the config still carries as they were sent.
+function stillSent(
+  config: InternalAxiosRequestConfig,
+  sent: Readonly<Record<string, string>>,
+): readonly string[] {
+  const read = readHeaders(config)
+  return Object.keys(sent).filter((name) => read(name) === sent[name])
+}
+
+const NO_NAMES: readonly string[] = []
 
 function readHeaders(config: InternalAxiosRequestConfig): (name: string) => string | undefined {
   const source = (config.headers ?? {}) as unknown as {

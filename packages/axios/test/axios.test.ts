@@ -126,15 +126,55 @@ describe('registerTracingInterceptor', () => {
       const options = { tracer: recording.tracer, propagate: echo.url }
       const unregister = registerTracingInterceptor(instance, options)
       if (order === 'after') failOver()
-      const response = await instance.get(`${echo.url}/status/503`)
+      // Calls before it, with other trace headers (no baggage), change nothing.
+      for (let i = 0; i < 3; i++) await instance.get(`${echo.url}/before`)
+      const parent = recording.tracer.startSpan('handler')
+      parent.setBaggageItem('tenant', 'acme')
+      const response = await withSpan(parent, () => instance.get(`${echo.url}/status/503`))
+      parent.finish()
       unregister()
       assert.equal(response.status, 200)
-      assert.ok(echo.received[0]?.headers.traceparent, 'the allowed origin gets the trace')
+      const failed = echo.received.at(-1)
+      assert.ok(failed?.headers.traceparent, 'the allowed origin gets the trace')
+      assert.ok(failed.headers.baggage, 'and the baggage')
       assert.equal(mirror.received.length, 1)
       assert.equal(mirror.received[0]?.headers.traceparent, undefined)
-      assert.equal(recording.tracer.finishedSpans().length, 2)
+      assert.equal(mirror.received[0]?.headers.baggage, undefined)
     })
   }
+
+  it('should not re-send the baggage of an earlier attempt that the retry has none of', async () => {
+    const instance = axios.create()
+    const unregister = registerTracingInterceptor(instance, { tracer: recording.tracer })
+    const plain = recording.tracer.startSpan('retrier')
+    instance.interceptors.response.use(undefined, async (error: AxiosError) => {
+      const config = error.config as InternalAxiosRequestConfig & { retried?: boolean }
+      if (config.retried === true) throw error
+      config.retried = true
+      config.url = `${echo.url}/ok`
+      return withSpan(plain, () => instance.request(config))
+    })
+    const parent = recording.tracer.startSpan('handler')
+    parent.setBaggageItem('tenant', 'acme')
+    await withSpan(parent, () => instance.get(`${echo.url}/status/503`))
+    unregister()
+    parent.finish()
+    plain.finish()
+    const [first, retry] = echo.received
+    assert.ok(first?.headers.baggage)
+    assert.ok(retry?.headers.traceparent)
+    assert.equal(retry.headers.baggage, undefined)
+  })
+
+  it('should leave a baggage header the app set itself on a call it does not propagate to', async () => {
+    const instance = axios.create()
+    const options = { tracer: recording.tracer, propagate: echo.url }
+    const unregister = registerTracingInterceptor(instance, options)
+    await instance.get(`${mirror.url}/own`, { headers: { baggage: 'app=set' } })
+    unregister()
+    assert.equal(mirror.received[0]?.headers.baggage, 'app=set')
+    assert.equal(mirror.received[0]?.headers.traceparent, undefined)
+  })
 
   it('should finish the span of a call cancelled through its CancelToken', async () => {
     const instance = axios.create()
@@ -147,6 +187,23 @@ describe('registerTracingInterceptor', () => {
     const [span] = recording.tracer.finishedSpans()
     assert.equal(span?.tags['http.aborted'], true)
     assert.equal(span?.tags.error, undefined, "a caller's cancel is no failure")
+  })
+
+  it('should finish the span of a call made with a CancelToken cancelled already', async () => {
+    const instance = axios.create()
+    const unregister = registerTracingInterceptor(instance, { tracer: recording.tracer })
+    const source = axios.CancelToken.source()
+    source.cancel('too late')
+    for (let i = 0; i < 2; i++) {
+      await assert.rejects(instance.get(`${echo.url}/late`, { cancelToken: source.token }))
+    }
+    unregister()
+    const spans = recording.tracer.finishedSpans()
+    assert.deepEqual(
+      spans.map((span) => span.tags['http.aborted']),
+      [true, true],
+    )
+    assert.equal(echo.received.length, 0)
   })
 
   it('should leave the trace headers it sent on the config axios gives back', async () => {
