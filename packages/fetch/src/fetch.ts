@@ -61,7 +61,7 @@ export function traceFetch(
       }
       response = await fetchImpl(input, tracedInit)
     } catch (error) {
-      call.finish(describeFailure(error, init?.signal ?? request?.signal))
+      call.finish(describeFailure(error, signalOf(init, request)))
       throw error
     }
     call.finish({ statusCode: response.status })
@@ -135,6 +135,15 @@ function withHeaders(request: RequestLike | undefined, init: FetchInit, headers:
     }
   }
   return traced as RequestInit
+}
+
+// The call's signal; none when the caller's init cannot be read (the reason the call failed).
+function signalOf(init: FetchInit, request: RequestLike | undefined) {
+  try {
+    return init?.signal ?? request?.signal
+  } catch {
+    return undefined
+  }
 }
 
 function describeFailure(error: unknown, signal: AbortSignal | null | undefined) {

@@ -87,7 +87,13 @@ describe('tracedFetch', () => {
       },
     }) as RequestInit
     await assert.rejects(fetch(`${echo.url}/unreadable`, throwing), /unreadable init/)
-    assert.equal(recording.tracer.finishedSpans().length, 3, 'the failed call is finished too')
+    const noSignal = Object.create({
+      get signal(): never {
+        throw new Error('unreadable signal')
+      },
+    }) as RequestInit
+    await assert.rejects(fetch(`${echo.url}/unreadable`, noSignal), /unreadable signal/)
+    assert.equal(recording.tracer.finishedSpans().length, 4, 'the failed calls are finished too')
   })
 
   it("should keep undici's dispatcher, inherited or not", async () => {
