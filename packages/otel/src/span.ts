@@ -32,9 +32,11 @@ export class BridgeSpanContext extends SpanContext {
     readonly otel: OtelSpanContext,
     /** The span's OpenTracing baggage, as OTel Baggage. */
     public baggage: Baggage | undefined,
-    // The OTel context this one continues: the one read from a carrier, or a span's parent's.
-    // What else a propagator kept there (B3's debug flag, say) goes on with every inject.
-    private readonly base: Context = ROOT_CONTEXT,
+    /**
+     * The OTel context this one continues: the one read from a carrier, or a span's parent's.
+     * What else a propagator kept there (B3's debug flag, say) goes on with every inject.
+     */
+    readonly base: Context = ROOT_CONTEXT,
     /** Read from a carrier (extract), not a span's own context. */
     readonly fromCarrier = false,
   ) {

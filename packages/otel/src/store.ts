@@ -40,8 +40,13 @@ export function otelContextStore(
       const baggage = propagation.getBaggage(active)
       const known = wrappers.get(otelSpan)
       if (known !== undefined && known.baggage === baggage) return known.span
-      const owner = span instanceof BridgeSpan ? span.tracer() : tracer
-      const wrapper = (owner instanceof OpenTracingOnOtel ? owner : tracer).wrap(otelSpan, baggage)
+      const enclosing = span instanceof BridgeSpan ? span : undefined
+      const owner = enclosing?.tracer()
+      const wrapper = (owner instanceof OpenTracingOnOtel ? owner : tracer).wrap(
+        otelSpan,
+        baggage,
+        enclosing?.spanContext.base,
+      )
       wrappers.set(otelSpan, { span: wrapper, baggage })
       return wrapper
     },

@@ -161,12 +161,13 @@ export class OpenTracingOnOtel extends Tracer {
   }
 
   /**
-   * Wraps an OTel span tracehop did not start, to parent tracehop's spans. Its context starts
-   * from the root: the context it was found in holds the request's (a caller tracehop may not
-   * trust, tracehop's own span), which its children must neither inherit nor keep alive.
+   * Wraps an OTel span tracehop did not start, to parent tracehop's spans. Its context continues
+   * `base`, that of the tracehop span it runs in (default: the root), not the context it was
+   * found in: that one may hold what a caller tracehop does not trust sent, and tracehop's own
+   * span, which its children must neither inherit nor keep alive.
    */
-  wrap(otelSpan: OtelSpan, baggage: Baggage | undefined): BridgeSpan {
-    return new BridgeSpan(otelSpan, baggage, newOutcome(), this.foreignSettings, ROOT_CONTEXT)
+  wrap(otelSpan: OtelSpan, baggage: Baggage | undefined, base = ROOT_CONTEXT): BridgeSpan {
+    return new BridgeSpan(otelSpan, baggage, newOutcome(), this.foreignSettings, base)
   }
 
   // One OTel tracer (instrumentation scope) per OpenTracing component: `@tracehop/express`, …

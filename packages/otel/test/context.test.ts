@@ -292,15 +292,27 @@ describe('propagation through the OTel propagator', () => {
 
   it("should pass on what else the caller's propagator read, such as B3's debug flag", () => {
     const b3 = new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER })
-    const carrier = withPropagator(b3, () =>
-      serveAndCallOut({
-        'x-b3-traceid': '0af7651916cd43dd8448eb211c80319c',
-        'x-b3-spanid': 'b7ad6b7169203331',
-        'x-b3-flags': '1',
-      }),
-    )
-    assert.equal(carrier['x-b3-traceid'], '0af7651916cd43dd8448eb211c80319c')
-    assert.equal(carrier['x-b3-flags'], '1')
+    const headers = {
+      'x-b3-traceid': '0af7651916cd43dd8448eb211c80319c',
+      'x-b3-spanid': 'b7ad6b7169203331',
+      'x-b3-flags': '1',
+    }
+    const [direct, underOtelSpan] = withPropagator(b3, () => {
+      const handle = server.start({ method: 'GET', url: '/', headers })
+      const sent = handle?.run(() => [
+        callOut(),
+        otelTracer.startActiveSpan('middleware', (middleware) => {
+          const carrier = callOut()
+          middleware.end()
+          return carrier
+        }),
+      ])
+      handle?.finish({ statusCode: 200 })
+      return sent ?? []
+    })
+    assert.equal(direct?.['x-b3-traceid'], '0af7651916cd43dd8448eb211c80319c')
+    assert.equal(direct?.['x-b3-flags'], '1')
+    assert.equal(underOtelSpan?.['x-b3-flags'], '1', 'from under an OTel span in the request too')
   })
 
   it("should not pass an untrusted caller's flags on from inside an OTel span", () => {
