@@ -18,7 +18,7 @@ export const fetch = tracedFetch()`,
     framework: [],
   },
   'core + axios': {
-    budget: 5660,
+    budget: 5720,
     source: `import axios from 'axios'
 import { registerTracingInterceptor } from '@tracehop/axios'
 export const unregister = registerTracingInterceptor(axios)`,

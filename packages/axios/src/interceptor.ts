@@ -20,16 +20,19 @@ export type AxiosTracingOptions = ClientTracingOptions
 const CALLER_SPAN = Symbol('tracehop.axios.callerSpan')
 type CallerConfig = InternalAxiosRequestConfig & { [CALLER_SPAN]?: Span | null | undefined }
 
-// The trace headers an attempt sent, kept on its config under a string key: axios copies such
-// keys when a retry re-sends the config (symbols it drops), so the next attempt can tell those
-// headers, which it must replace or remove, from any the app set itself.
-const SENT = 'tracehopSentHeaders'
-type SentConfig = InternalAxiosRequestConfig & {
-  [SENT]?: Readonly<Record<string, string>> | undefined
+// What an attempt leaves on its config, under a string key: a copy of the config made by another
+// interceptor keeps it, and axios copies it when a retry re-sends the config. It says which
+// attempt the config was sent as, and the trace headers it carried, which the next attempt
+// replaces or removes while leaving any the app set itself.
+const MARK = 'tracehop'
+interface Mark {
+  attempt: number
+  sent: Readonly<Record<string, string>>
 }
 
 /** What the request interceptor saw, to tell at the end whether a later one changed the URL. */
 interface Attempt {
+  id: number
   call: ClientSpanHandle
   url: string
   config: { url: string | undefined; baseURL: string | undefined; params: unknown }
@@ -64,39 +67,42 @@ export function installInterceptors(
   const attempts = new WeakMap<InternalAxiosRequestConfig, Attempt>()
   const open = new OpenCalls()
 
+  let lastAttempt = 0
+
   const settle = (config: InternalAxiosRequestConfig | undefined, result: ClientResult) => {
     const attempt = config === undefined ? undefined : attempts.get(config)
-    // A config copied by another interceptor still says which headers this attempt sent.
-    const sent = (config as SentConfig | undefined)?.[SENT]
-    const call = attempt?.call ?? (sent === undefined ? undefined : open.get(sent))
-    if (call === undefined) return
+    // A config copied by another interceptor still says which attempt it was sent as.
+    const id = attempt?.id ?? markOf(config)?.attempt
+    const call = attempt?.call ?? (id === undefined ? undefined : open.get(id))
+    if (call === undefined || id === undefined) return
     if (config !== undefined) attempts.delete(config)
     if (config !== undefined && attempt?.cancellable !== undefined) {
       cancellable.forget(config, attempt.cancellable)
     }
-    open.forget(call)
+    open.forget(id, call)
     call.finish({ ...result, url: finalUrl(instance, attempt, config) })
   }
   const cancellable = new CancellableCalls((config, reason) =>
     settle(config, { error: reason, aborted: true }),
   )
 
-  // axios's own merged config, a plain object: it takes the property.
+  // axios's own merged config, a plain object: it takes the property (Reflect.set: a frozen
+  // config refuses it without a throw).
   const rememberCaller = (config: InternalAxiosRequestConfig): boolean => {
-    ;(config as CallerConfig)[CALLER_SPAN] = tracing.callerSpan()
+    Reflect.set(config, CALLER_SPAN, tracing.callerSpan())
     return true
   }
 
   const startSpan = function tracehopStartSpan(config: InternalAxiosRequestConfig) {
     const caller = (config as CallerConfig)[CALLER_SPAN]
     // Not kept past the call's start: a response keeps its config, and the span need not live on.
-    if (caller !== undefined) (config as CallerConfig)[CALLER_SPAN] = undefined
-    // A retry re-sends its config with the trace headers of the attempt before; if that one's
-    // result never reached us, it is finished now.
-    const sent = (config as SentConfig)[SENT]
-    const previous = sent === undefined ? undefined : open.get(sent)
-    if (previous !== undefined) {
-      open.forget(previous)
+    if (caller !== undefined) Reflect.set(config, CALLER_SPAN, undefined)
+    // A retry re-sends its config as the attempt before left it; if that one's result never
+    // reached us, it is finished now.
+    const before = markOf(config)
+    const previous = before === undefined ? undefined : open.get(before.attempt)
+    if (previous !== undefined && before !== undefined) {
+      open.forget(before.attempt, previous)
       previous.finish({ error: new Error('superseded by a retry before its result was seen') })
     }
     const url = fullUrl(instance, config)
@@ -108,13 +114,20 @@ export function installInterceptors(
     const headers = call?.headers ?? NO_HEADERS
     // This attempt's headers replace the earlier attempt's; those it does not send (all of them
     // for an origin `propagate` does not allow) go.
-    const stale = sent === undefined ? NO_NAMES : stillSent(config, sent)
-    const sends = Object.keys(headers).length > 0
-    if ((sends || stale.length > 0) && writeTraceHeaders(tracing, config, headers, stale)) {
-      if (sends && call !== undefined) open.add(call)
+    const stale = before === undefined ? NO_NAMES : stillSent(config, before.sent)
+    let sent = NO_HEADERS
+    if (Object.keys(headers).length > 0 || stale.length > 0) {
+      if (writeTraceHeaders(tracing, config, headers, stale)) sent = headers
     }
-    if (call === undefined || url === undefined) return config
+    if (call === undefined || url === undefined) {
+      if (before !== undefined) Reflect.set(config, MARK, undefined)
+      return config
+    }
+    const id = ++lastAttempt
+    Reflect.set(config, MARK, { attempt: id, sent } satisfies Mark)
+    open.add(id, call)
     const attempt: Attempt = {
+      id,
       call,
       url,
       config: { url: config.url, baseURL: config.baseURL, params: config.params },
@@ -162,7 +175,6 @@ function writeTraceHeaders(
 ): boolean {
   try {
     setHeaders(config, headers, stale)
-    ;(config as SentConfig)[SENT] = Object.keys(headers).length > 0 ? headers : undefined
     return true
   } catch (error) {
     tracing.report('axios headers', error)
@@ -273,6 +285,15 @@ function setHeaders(
     if (!(name in headers) && !stale.includes(name)) copy[key] = value
   }
   config.headers = Object.assign(copy, headers) as unknown as InternalAxiosRequestConfig['headers']
+}
+
+// The mark an earlier attempt left on `config`, if it is one (anything else there is ignored).
+function markOf(config: InternalAxiosRequestConfig | undefined): Mark | undefined {
+  const mark = (config as Record<string, unknown> | undefined)?.[MARK] as Partial<Mark> | undefined
+  if (mark === null || typeof mark !== 'object' || typeof mark.attempt !== 'number')
+    return undefined
+  const sent = mark.sent
+  return sent !== null && typeof sent === 'object' ? (mark as Mark) : undefined
 }
 
 // The names of the headers in `sent` that the config still carries as they were sent.

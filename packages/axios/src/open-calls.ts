@@ -6,38 +6,33 @@ import type { ClientSpanHandle } from '@tracehop/core/adapter'
 const GIVE_UP_AFTER_MS = 10 * 60_000
 
 /**
- * The calls in flight that carry trace headers, found again by those headers: a retry re-sends
- * its config with them, and a copied config keeps them.
+ * The calls in flight, by attempt number: a config copied by another interceptor, or re-sent by a
+ * retry, says which attempt it was sent as.
  */
 export class OpenCalls {
-  private readonly byHeaders = new Map<string, { call: ClientSpanHandle; since: number }>()
+  private readonly byAttempt = new Map<number, { call: ClientSpanHandle; since: number }>()
 
-  add(call: ClientSpanHandle): void {
+  add(attempt: number, call: ClientSpanHandle): void {
     const now = Date.now()
-    this.byHeaders.set(keyOf(call.headers), { call, since: now })
+    this.byAttempt.set(attempt, { call, since: now })
     this.giveUpStale(now)
   }
 
-  /** The open call that sent `headers`, if any. */
-  get(headers: Readonly<Record<string, string>>): ClientSpanHandle | undefined {
-    return this.byHeaders.size === 0 ? undefined : this.byHeaders.get(keyOf(headers))?.call
+  /** The open call of `attempt`, if any. */
+  get(attempt: number): ClientSpanHandle | undefined {
+    return this.byAttempt.get(attempt)?.call
   }
 
-  forget(call: ClientSpanHandle): void {
-    const key = keyOf(call.headers)
-    if (this.byHeaders.get(key)?.call === call) this.byHeaders.delete(key)
+  forget(attempt: number, call: ClientSpanHandle): void {
+    if (this.byAttempt.get(attempt)?.call === call) this.byAttempt.delete(attempt)
   }
 
   private giveUpStale(now: number): void {
     // Entries are in insertion order, so the stale ones come first.
-    for (const [key, { call, since }] of this.byHeaders) {
+    for (const [attempt, { call, since }] of this.byAttempt) {
       if (now - since < GIVE_UP_AFTER_MS) return
-      this.byHeaders.delete(key)
+      this.byAttempt.delete(attempt)
       call.finish({ error: new Error('its result never reached the tracing interceptor') })
     }
   }
-}
-
-function keyOf(headers: Readonly<Record<string, string>>): string {
-  return Object.values(headers).join('\n')
 }

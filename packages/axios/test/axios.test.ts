@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { beforeEach, describe, it } from 'node:test'
 import { withSpan } from '@tracehop/core'
 import { registerTracingInterceptor } from '@tracehop/axios'
-import { parseTraceParent } from '@tracehop/testing'
+import { parseTraceParent, RecordingTracer } from '@tracehop/testing'
 import axios, { AxiosError, AxiosHeaders, type InternalAxiosRequestConfig } from 'axios'
 import { useEchoServer, type Echo } from '../../../test/support/echo-server.js'
 import { useRecordingTracer } from '../../../test/support/recording-tracer.js'
@@ -316,10 +316,32 @@ describe('registerTracingInterceptor', () => {
   it('should finish the span of a config another interceptor copied', async () => {
     const instance = axios.create()
     instance.interceptors.request.use((config) => ({ ...config }))
-    const unregister = registerTracingInterceptor(instance, { tracer: recording.tracer })
+    const options = { tracer: recording.tracer, propagate: echo.url }
+    const unregister = registerTracingInterceptor(instance, options)
     await instance.get(`${echo.url}/copied`)
+    // No trace headers to find it by: an origin it does not propagate to.
+    await instance.get(`${mirror.url}/copied`)
     unregister()
-    assert.equal(recording.tracer.finishedSpans().length, 1)
-    assert.equal(recording.tracer.finishedSpans()[0]?.tags['http.status_code'], 200)
+    const statuses = recording.tracer.finishedSpans().map((span) => span.tags['http.status_code'])
+    assert.deepEqual(statuses, [200, 200])
+  })
+
+  it('should send a call whose config an interceptor froze, or that carries an odd mark', async () => {
+    const instance = axios.create()
+    // Its own tracer: the frozen call's span is not finished here (see below).
+    const tracer = new RecordingTracer()
+    const unregister = registerTracingInterceptor(instance, { tracer })
+    await instance.get(`${echo.url}/marked`, { tracehop: null } as Record<string, unknown>)
+    // Registered after tracehop's, it runs before it, as axios runs request interceptors.
+    instance.interceptors.request.use((config) => Object.freeze({ ...config }))
+    const frozen = await instance.get(`${echo.url}/frozen`)
+    unregister()
+    assert.equal(frozen.status, 200)
+    assert.equal(echo.received.length, 2)
+    assert.ok(echo.received.every((received) => received.headers.traceparent !== undefined))
+    // axios answers a frozen config with a copy that carries nothing to find the call by: its
+    // span is given up on later, as a lost result's is.
+    const statuses = tracer.finishedSpans().map((span) => span.tags['http.status_code'])
+    assert.deepEqual(statuses, [200])
   })
 })
