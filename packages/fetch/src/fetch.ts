@@ -61,7 +61,7 @@ export function traceFetch(
       }
       response = await fetchImpl(input, tracedInit)
     } catch (error) {
-      call.finish(describeFailure(error, signalOf(init, request)))
+      call.finish(describeFailure(error, init, request))
       throw error
     }
     call.finish({ statusCode: response.status })
@@ -137,21 +137,19 @@ function withHeaders(request: RequestLike | undefined, init: FetchInit, headers:
   return traced as RequestInit
 }
 
-// The call's signal; none when the caller's init cannot be read (the reason the call failed).
-function signalOf(init: FetchInit, request: RequestLike | undefined) {
+// What a failed call's error says: a timeout, an abort or a failure. The error and the caller's
+// init and signal may be anything, getters that throw included: then it is a failure.
+function describeFailure(error: unknown, init: FetchInit, request: RequestLike | undefined) {
   try {
-    return init?.signal ?? request?.signal
+    const name = (error as { name?: unknown } | null)?.name
+    if (name === 'TimeoutError') return { error, timedOut: true }
+    if (name === 'AbortError') return { error, aborted: true }
+    // abort(reason) makes fetch reject with the reason itself, whatever it is.
+    const signal = init?.signal ?? request?.signal
+    if (signal?.aborted === true && signal.reason === error) return { error, aborted: true }
   } catch {
-    return undefined
+    // Told as a failure below.
   }
-}
-
-function describeFailure(error: unknown, signal: AbortSignal | null | undefined) {
-  const name = (error as { name?: unknown } | null)?.name
-  if (name === 'TimeoutError') return { error, timedOut: true }
-  if (name === 'AbortError') return { error, aborted: true }
-  // abort(reason) makes fetch reject with the reason itself, whatever it is.
-  if (signal?.aborted === true && signal.reason === error) return { error, aborted: true }
   return { error }
 }
 

@@ -93,7 +93,17 @@ describe('tracedFetch', () => {
       },
     }) as RequestInit
     await assert.rejects(fetch(`${echo.url}/unreadable`, noSignal), /unreadable signal/)
-    assert.equal(recording.tracer.finishedSpans().length, 4, 'the failed calls are finished too')
+    const controller = new AbortController()
+    const reason = Object.defineProperty(new Error('odd'), 'name', {
+      get(): never {
+        throw new Error('unreadable name')
+      },
+    })
+    controller.abort(reason)
+    await assert.rejects(fetch(`${echo.url}/odd`, { signal: controller.signal }), (error) => {
+      return error === reason
+    })
+    assert.equal(recording.tracer.finishedSpans().length, 5, 'the failed calls are finished too')
   })
 
   it("should keep undici's dispatcher, inherited or not", async () => {
