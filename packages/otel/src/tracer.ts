@@ -34,7 +34,6 @@ import {
   BridgeSpan,
   BridgeSpanContext,
   hrTime,
-  withOnlyBaggage,
   type BridgeSpanSettings,
 } from './span.js'
 
@@ -229,7 +228,8 @@ function parentContext(parent: BridgeSpanContext | undefined, kind: SpanKind): C
   if (kind === SpanKind.SERVER && (parent === undefined || parent.fromCarrier)) {
     const active = trace.getSpan(otelContext.active())
     if (active !== undefined && isSameRequest(active, parent)) {
-      return withOnlyBaggage(trace.setSpan(ROOT_CONTEXT, active), parent?.baggage)
+      // The caller's context (a propagator's flags too), under the instrumentation's span.
+      return trace.setSpan(parent === undefined ? ROOT_CONTEXT : parent.toContext(), active)
     }
   }
   return parent === undefined ? ROOT_CONTEXT : parent.toContext()

@@ -315,6 +315,29 @@ describe('propagation through the OTel propagator', () => {
     assert.equal(underOtelSpan?.['x-b3-flags'], '1', 'from under an OTel span in the request too')
   })
 
+  it("should pass a trusted caller's flags on beside an instrumentation's SERVER span", () => {
+    const incoming = {
+      'x-b3-traceid': '0af7651916cd43dd8448eb211c80319c',
+      'x-b3-spanid': 'b7ad6b7169203331',
+      'x-b3-flags': '1',
+    }
+    const b3 = new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER })
+    const sent = withPropagator(b3, () => {
+      // What instrumentation-http leaves active: the caller's context, and its span continuing it.
+      const extracted = propagation.extract(ROOT_CONTEXT, incoming)
+      const httpSpan = otelTracer.startSpan('GET', { kind: SpanKind.SERVER }, extracted)
+      const carrier = context.with(trace.setSpan(extracted, httpSpan), () =>
+        serveAndCallOut(incoming),
+      )
+      httpSpan.end()
+      return carrier
+    })
+    assert.equal(sent['x-b3-traceid'], incoming['x-b3-traceid'])
+    assert.equal(sent['x-b3-flags'], '1')
+    const [, request, http] = sdk.spans()
+    assert.equal(request?.parentSpanContext?.spanId, http?.spanContext().spanId)
+  })
+
   it("should not pass an untrusted caller's flags on from inside an OTel span", () => {
     const untrusting = createServerTracing('test', { tracer, trustIncoming: false })
     const incoming = {
