@@ -49,6 +49,27 @@ function serveAndCallOut(
   return carrier
 }
 
+const B3_DEBUG_CALLER = {
+  'x-b3-traceid': '0af7651916cd43dd8448eb211c80319c',
+  'x-b3-spanid': 'b7ad6b7169203331',
+  'x-b3-flags': '1',
+}
+
+// Runs `fn` with B3 propagation where instrumentation-http would: in the caller's context, with
+// its own SERVER span continuing it.
+function behindInstrumentationHttp<T>(headers: Record<string, string>, fn: () => T): T {
+  const b3 = new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER })
+  return withPropagator(b3, () => {
+    const extracted = propagation.extract(ROOT_CONTEXT, headers)
+    const httpSpan = otelTracer.startSpan('GET', { kind: SpanKind.SERVER }, extracted)
+    try {
+      return context.with(trace.setSpan(extracted, httpSpan), fn)
+    } finally {
+      httpSpan.end()
+    }
+  })
+}
+
 describe('one context with OTel', () => {
   beforeEach(() => sdk.reset())
 
@@ -292,13 +313,8 @@ describe('propagation through the OTel propagator', () => {
 
   it("should pass on what else the caller's propagator read, such as B3's debug flag", () => {
     const b3 = new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER })
-    const headers = {
-      'x-b3-traceid': '0af7651916cd43dd8448eb211c80319c',
-      'x-b3-spanid': 'b7ad6b7169203331',
-      'x-b3-flags': '1',
-    }
     const [direct, underOtelSpan] = withPropagator(b3, () => {
-      const handle = server.start({ method: 'GET', url: '/', headers })
+      const handle = server.start({ method: 'GET', url: '/', headers: B3_DEBUG_CALLER })
       const sent = handle?.run(() => [
         callOut(),
         otelTracer.startActiveSpan('middleware', (middleware) => {
@@ -316,23 +332,8 @@ describe('propagation through the OTel propagator', () => {
   })
 
   it("should pass a trusted caller's flags on beside an instrumentation's SERVER span", () => {
-    const incoming = {
-      'x-b3-traceid': '0af7651916cd43dd8448eb211c80319c',
-      'x-b3-spanid': 'b7ad6b7169203331',
-      'x-b3-flags': '1',
-    }
-    const b3 = new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER })
-    const sent = withPropagator(b3, () => {
-      // What instrumentation-http leaves active: the caller's context, and its span continuing it.
-      const extracted = propagation.extract(ROOT_CONTEXT, incoming)
-      const httpSpan = otelTracer.startSpan('GET', { kind: SpanKind.SERVER }, extracted)
-      const carrier = context.with(trace.setSpan(extracted, httpSpan), () =>
-        serveAndCallOut(incoming),
-      )
-      httpSpan.end()
-      return carrier
-    })
-    assert.equal(sent['x-b3-traceid'], incoming['x-b3-traceid'])
+    const sent = behindInstrumentationHttp(B3_DEBUG_CALLER, () => serveAndCallOut(B3_DEBUG_CALLER))
+    assert.equal(sent['x-b3-traceid'], B3_DEBUG_CALLER['x-b3-traceid'])
     assert.equal(sent['x-b3-flags'], '1')
     const [, request, http] = sdk.spans()
     assert.equal(request?.parentSpanContext?.spanId, http?.spanContext().spanId)
@@ -340,32 +341,19 @@ describe('propagation through the OTel propagator', () => {
 
   it("should not pass an untrusted caller's flags on from inside an OTel span", () => {
     const untrusting = createServerTracing('test', { tracer, trustIncoming: false })
-    const incoming = {
-      'x-b3-traceid': '0af7651916cd43dd8448eb211c80319c',
-      'x-b3-spanid': 'b7ad6b7169203331',
-      'x-b3-flags': '1',
-    }
-    const b3 = new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER })
-    const sent = withPropagator(b3, () => {
-      // What instrumentation-http leaves active: the caller's context, and its span continuing it.
-      const extracted = propagation.extract(ROOT_CONTEXT, incoming)
-      const httpSpan = otelTracer.startSpan('GET', { kind: SpanKind.SERVER }, extracted)
-      const carrier = context.with(trace.setSpan(extracted, httpSpan), () => {
-        const handle = untrusting.start({ method: 'GET', url: '/', headers: incoming })
-        const headers = handle?.run(() =>
-          otelTracer.startActiveSpan('middleware', (middleware) => {
-            const made = callOut()
-            middleware.end()
-            return made
-          }),
-        )
-        handle?.finish({ statusCode: 200 })
-        return headers
-      })
-      httpSpan.end()
-      return carrier
+    const sent = behindInstrumentationHttp(B3_DEBUG_CALLER, () => {
+      const handle = untrusting.start({ method: 'GET', url: '/', headers: B3_DEBUG_CALLER })
+      const headers = handle?.run(() =>
+        otelTracer.startActiveSpan('middleware', (middleware) => {
+          const made = callOut()
+          middleware.end()
+          return made
+        }),
+      )
+      handle?.finish({ statusCode: 200 })
+      return headers
     })
-    assert.notEqual(sent?.['x-b3-traceid'], incoming['x-b3-traceid'])
+    assert.notEqual(sent?.['x-b3-traceid'], B3_DEBUG_CALLER['x-b3-traceid'])
     assert.equal(sent?.['x-b3-flags'], undefined, "the caller's debug flag stays out")
   })
 
