@@ -36,8 +36,10 @@ function selfSigned(commonName: string, dnsNames: string[], ips: string[]): Test
     extension('2.5.29.17', false, seq(...altNames)),
   ]
   const signatureAlgorithm = seq(oid('1.2.840.10045.4.3.2')) // ecdsa-with-SHA256
+  // A DER INTEGER: positive (top bit clear) and without a leading zero byte, which a random
+  // first byte of 0 would be (one certificate in 256, and OpenSSL refuses it).
   const serial = randomBytes(12)
-  serial[0] = (serial[0] as number) & 0x7f
+  serial[0] = 0x40 | ((serial[0] as number) & 0x3f)
   const tbs = seq(
     tlv(0xa0, tlv(0x02, Buffer.from([2]))), // version 3
     tlv(0x02, serial),
