@@ -133,10 +133,11 @@ export class BridgeSpan extends Span {
     if (!this.otel.isRecording()) return
     const attributes: Attributes = {}
     const kindTag = tags['span.kind']
-    if (typeof kindTag === 'string' && kindOf(kindTag) !== this.kind) {
+    const taggedKind = typeof kindTag === 'string' ? kindOf(kindTag) : this.kind
+    if (taggedKind !== this.kind && typeof kindTag === 'string') {
       // OTel fixes a span's kind at its start. Code that tags it later (`setTag(SPAN_KIND, …)`)
       // still has it said, as an attribute, and its other tags read as that kind's.
-      this.kind = kindOf(kindTag)
+      this.kind = taggedKind
       attributes['span.kind'] = kindTag
     }
     mapTags(tags, this.kind, attributes, this.outcome, this.settings.keepOpenTracingTags)

@@ -225,14 +225,13 @@ function withKeysSetOn(span: BridgeSpanContext, baggage: Baggage | undefined): B
  * so that the request is one tree, not two traces. Another parent is used as given.
  */
 function parentContext(parent: BridgeSpanContext | undefined, kind: SpanKind): Context {
+  const given = parent === undefined ? ROOT_CONTEXT : parent.toContext()
   if (kind === SpanKind.SERVER && (parent === undefined || parent.fromCarrier)) {
     const active = trace.getSpan(otelContext.active())
-    if (active !== undefined && isSameRequest(active, parent)) {
-      // The caller's context (a propagator's flags too), under the instrumentation's span.
-      return trace.setSpan(parent === undefined ? ROOT_CONTEXT : parent.toContext(), active)
-    }
+    // The caller's context (a propagator's flags too), under the instrumentation's span.
+    if (active !== undefined && isSameRequest(active, parent)) return trace.setSpan(given, active)
   }
-  return parent === undefined ? ROOT_CONTEXT : parent.toContext()
+  return given
 }
 
 // Read from the SDK's span, which has them (`parentSpanId` before SDK 2).
