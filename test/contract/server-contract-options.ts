@@ -147,6 +147,15 @@ export function describeServerOptionsContract(context: ServerContractContext): v
       assert.equal(span.tags['http.url'], `http://127.0.0.1:${port}/users/1`)
       assert.doesNotMatch(JSON.stringify(span.tags), /pa55/)
     })
+
+    it('should keep the scheme of a request without a Host, which leaves http.url a path', async () => {
+      const { port } = await run()
+      const response = await rawRequest(port, 'GET /users/1?token=s3cret HTTP/1.0\r\n\r\n')
+      assert.match(response, /^HTTP\/1\.[01] 200/)
+      const span = await onlySpan()
+      assert.equal(span.tags['http.url'], '/users/1?token=REDACTED')
+      assert.equal(span.tags['url.scheme'], 'http')
+    })
   })
 
   describe('when the tracer throws', () => {

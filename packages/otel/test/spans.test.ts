@@ -59,6 +59,14 @@ describe('spans on the OTel SDK', () => {
     assert.equal(span.status.code, SpanStatusCode.UNSET)
   })
 
+  it('should keep the scheme of a request that named no Host', () => {
+    server.start({ ...request, host: undefined, protocol: 'http' })?.finish({ statusCode: 200 })
+    const { attributes } = only()
+    assert.equal(attributes['url.scheme'], 'http')
+    assert.equal(attributes['url.path'], '/users/7')
+    assert.equal(attributes['server.address'], undefined)
+  })
+
   it('should record a method outside the known set as _OTHER, named HTTP, with the original', () => {
     server.start({ ...request, method: 'PURGE' })?.finish({ statusCode: 200 })
     const { name, attributes } = only()
