@@ -230,8 +230,19 @@ export function attributeValue(value: unknown): AttributeValue | undefined {
 function objectValue(value: object): AttributeValue | undefined {
   // JSON would say '{}' of an Error: its name and message say what it was.
   if (value instanceof Error) return `${value.name}: ${value.message}`
-  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value
+  if (Array.isArray(value) && isHomogeneous(value)) return value as AttributeValue
   const json = JSON.stringify(value)
   if (typeof json !== 'string') return undefined
-  return json.length <= MAX_ATTRIBUTE_LENGTH ? json : `${json.slice(0, MAX_ATTRIBUTE_LENGTH - 1)}…`
+  // What writes itself as one string (a URL, a Date) is that string, not a quoted one.
+  const written = json.startsWith('"') ? (JSON.parse(json) as string) : json
+  return written.length <= MAX_ATTRIBUTE_LENGTH
+    ? written
+    : `${written.slice(0, MAX_ATTRIBUTE_LENGTH - 1)}…`
+}
+
+// OTel holds arrays of one primitive type (strings, numbers or booleans) as they are.
+function isHomogeneous(values: unknown[]): boolean {
+  const type = typeof values[0]
+  if (type !== 'string' && type !== 'number' && type !== 'boolean') return values.length === 0
+  return values.every((item) => typeof item === type)
 }

@@ -84,8 +84,9 @@ export class BridgeSpan extends Span {
   // The kind its tags are read as: the start's, or one tagged later (see _addTags()).
   private kind: SpanKind
   private ended = false
-  // The Error objects recorded as exception events so far.
-  private exceptions: Error[] | undefined
+  // The Error objects recorded as exception events so far, held weakly: a long-lived span can
+  // log many, and the SDK keeps only its last events anyway.
+  private exceptions: WeakSet<Error> | undefined
 
   /** `base`: the OTel context the span started in (see BridgeSpanContext). */
   constructor(
@@ -155,14 +156,9 @@ export class BridgeSpan extends Span {
     if (event === 'error' && error instanceof Error) {
       // One event per error: code that logs an error and rethrows it has it logged again by
       // whoever catches it (tracehop itself, when the request or active span fails with it).
-      if (this.exceptions?.includes(error) === true) return
-      ;(this.exceptions ??= []).push(error)
-      this.otel.recordException(error, time)
-      // A low-cardinality code (`ECONNREFUSED`) says more than the class name, as OTel's own do.
-      const code = (error as { code?: unknown }).code
-      if (typeof code === 'string' && code !== '') this.outcome.errorType = code
-      else this.outcome.errorType ??= error.name
-      this.outcome.errorMessage ??= error.message
+      if (this.exceptions?.has(error) === true) return
+      ;(this.exceptions ??= new WeakSet()).add(error)
+      this.recordError(error, fields, time)
       return
     }
     if (event === 'error') {
@@ -178,6 +174,27 @@ export class BridgeSpan extends Span {
       if (value !== undefined) attributes[key] = value
     }
     this.otel.addEvent(typeof event === 'string' ? event : 'log', attributes, time)
+  }
+
+  // An Error's getters can throw (a proxy, a lazy `stack`): what the log's fields already say
+  // then stands in for what could not be read, and nothing reaches the app's log() call.
+  private recordError(
+    error: Error,
+    fields: Record<string, unknown>,
+    time: HrTime | undefined,
+  ): void {
+    try {
+      this.otel.recordException(error, time)
+    } catch {
+      this.otel.addEvent('exception', exceptionAttributes(fields), time)
+    }
+    const outcome = this.outcome
+    // A low-cardinality code (`ECONNREFUSED`) says more than the class name, as OTel's own do.
+    const code = readSafely(() => (error as { code?: unknown }).code)
+    const kind = fields['error.kind']
+    if (typeof code === 'string' && code !== '') outcome.errorType = code
+    else outcome.errorType ??= readSafely(() => error.name) ?? text(kind)
+    outcome.errorMessage ??= readSafely(() => error.message) ?? text(fields.message)
   }
 
   protected override _finish(finishTime?: number): void {
@@ -218,6 +235,20 @@ function exceptionAttributes(fields: Record<string, unknown>): Attributes {
   const stack = fields.stack
   if (typeof stack === 'string') attributes['exception.stacktrace'] = stack
   return attributes
+}
+
+// A string property read that cannot throw.
+function readSafely(read: () => unknown): string | undefined {
+  try {
+    const value = read()
+    return typeof value === 'string' ? value : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined
 }
 
 /** `context` with `baggage` as its OTel baggage, and none when that is undefined. */

@@ -5,6 +5,7 @@ import { startActiveSpan } from '@tracehop/core'
 import { createClientTracing, createServerTracing } from '@tracehop/core/adapter'
 import { followsFrom, type Span } from 'opentracing'
 import { createOtelTracer } from '../src/index.js'
+import { heapAfterGc } from '../../../test/reliability/support/heap.js'
 import { sdk } from '../../../test/support/otel-sdk.js'
 
 const tracer = createOtelTracer()
@@ -350,6 +351,56 @@ describe('spans on the OTel SDK', () => {
     assert.equal(attributes['http.response.status_code'], undefined)
     assert.equal(attributes['server.port'], undefined)
     assert.equal(events[0]?.name, 'odd')
+  })
+
+  it('should keep no logged error alive, however many a span logs', async () => {
+    const span = tracer.startSpan('stream')
+    const logged: Array<WeakRef<Error>> = []
+    for (let i = 0; i < 50; i++) {
+      const error = new Error(`dropped ${i}`)
+      logged.push(new WeakRef(error))
+      span.log({ event: 'error', 'error.object': error })
+    }
+    await heapAfterGc()
+    const kept = logged.slice(0, -1).filter((error) => error.deref() !== undefined)
+    assert.equal(kept.length, 0, 'only the last error may still be referenced')
+    span.finish()
+    assert.equal(only().events.length, 50)
+  })
+
+  it('should record an error whose getters throw without throwing from log()', () => {
+    const error = new Error('db down')
+    for (const name of ['stack', 'name', 'message', 'code']) {
+      Object.defineProperty(error, name, {
+        get() {
+          throw new Error(`${name} getter`)
+        },
+      })
+    }
+    const span = tracer.startSpan('query')
+    span.log({ event: 'error', 'error.object': error, 'error.kind': 'Error', message: 'db down' })
+    span.setTag('error', true)
+    span.finish()
+    const { events, status, attributes } = only()
+    assert.deepEqual(
+      events.map((event) => [event.name, event.attributes]),
+      [['exception', { 'exception.type': 'Error', 'exception.message': 'db down' }]],
+    )
+    assert.deepEqual(status, { code: SpanStatusCode.ERROR, message: 'db down' })
+    assert.equal(attributes['error.type'], 'Error')
+  })
+
+  it('should write values that serialize to one string as that string, and keep number arrays', () => {
+    const span = tracer.startSpan('GET', {
+      tags: { 'span.kind': 'client', 'http.url': new URL('https://shop.test/a?b=1') },
+    })
+    span.addTags({ deadline: new Date(0), 'retry.delays': [100, 200], flags: [true, 'x'] })
+    span.finish()
+    const { attributes } = only()
+    assert.equal(attributes['url.full'], 'https://shop.test/a?b=1')
+    assert.equal(attributes.deadline, '1970-01-01T00:00:00.000Z')
+    assert.deepEqual(attributes['retry.delays'], [100, 200])
+    assert.equal(attributes.flags, '[true,"x"]')
   })
 
   it('should read tags as the kind tagged after the start, and say that kind', () => {
