@@ -103,6 +103,11 @@ export class BridgeSpan extends Span {
     this.kind = settings.kind
   }
 
+  /** The OTel kind the span started as. */
+  get startKind(): SpanKind {
+    return this.settings.kind
+  }
+
   /** False for a span the SDK does not record (sampled out): tracehop then records nothing. */
   isRecording(): boolean {
     return this.otel.isRecording()

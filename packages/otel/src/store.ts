@@ -5,8 +5,10 @@ import {
   createContextKey,
   propagation,
   ROOT_CONTEXT,
+  SpanKind,
   trace,
   type Baggage,
+  type Context,
 } from '@opentelemetry/api'
 import type { ContextStore, Transport } from '@tracehop/core/adapter'
 import type { Span } from 'opentracing'
@@ -52,7 +54,7 @@ export function otelContextStore(
     },
     tracesTransport,
     run<T>(span: Span, fn: () => T): T {
-      let entered = context.active().setValue(ACTIVE_SPAN_KEY, span)
+      let entered = startingPoint(span, context.active()).setValue(ACTIVE_SPAN_KEY, span)
       if (span instanceof BridgeSpan) {
         // The span's baggage and no other: a root span (an untrusted caller's request, say) must
         // not pass on baggage an OTel instrumentation extracted before tracehop decided.
@@ -62,6 +64,24 @@ export function otelContextStore(
     },
   }
 }
+
+// Where a span's context is entered from: the active one, except for a request's span that did not
+// continue the instrumentation SERVER span active there (it served a caller tracehop does not
+// trust). What a propagator read from that caller (B3's debug flag) stays behind, or
+// instrumentation-http and -undici would send it on with the request's calls; the RPC metadata
+// instrumentation-http keeps there for its own span's route goes on.
+function startingPoint(span: Span, active: Context): Context {
+  if (!(span instanceof BridgeSpan) || span.startKind !== SpanKind.SERVER) return active
+  const base = span.spanContext.base
+  const instrumentation = trace.getSpan(active)
+  if (instrumentation === undefined || trace.getSpan(base) === instrumentation) return active
+  const rpc = active.getValue(RPC_METADATA)
+  return rpc === undefined ? base : base.setValue(RPC_METADATA, rpc)
+}
+
+// @opentelemetry/core's key (context keys are registered symbols), not imported: the API alone is
+// a dependency.
+const RPC_METADATA = createContextKey('OpenTelemetry SDK Context Key RPC_METADATA')
 
 const PROBE = createContextKey('tracehop context probe')
 

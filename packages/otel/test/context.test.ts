@@ -4,6 +4,7 @@ import { beforeEach, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
   context,
+  createContextKey,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
@@ -355,6 +356,29 @@ describe('propagation through the OTel propagator', () => {
     })
     assert.notEqual(sent?.['x-b3-traceid'], B3_DEBUG_CALLER['x-b3-traceid'])
     assert.equal(sent?.['x-b3-flags'], undefined, "the caller's debug flag stays out")
+  })
+
+  it("should keep an untrusted caller's flags from what OTel instrumentations send", () => {
+    const untrusting = createServerTracing('test', { tracer, trustIncoming: false })
+    const rpcMetadata = createContextKey('OpenTelemetry SDK Context Key RPC_METADATA')
+    type Seen = [sent: Record<string, string>, metadata: unknown]
+    const [sent, metadata] = behindInstrumentationHttp(B3_DEBUG_CALLER, () =>
+      context.with(context.active().setValue(rpcMetadata, { type: 'http' }), (): Seen => {
+        const handle = untrusting.start({ method: 'GET', url: '/', headers: B3_DEBUG_CALLER })
+        // What instrumentation-http or -undici injects for a call the request makes.
+        const made = handle?.run((): Seen => {
+          const carrier: Record<string, string> = {}
+          propagation.inject(context.active(), carrier)
+          return [carrier, context.active().getValue(rpcMetadata)]
+        })
+        handle?.finish({ statusCode: 200 })
+        return made ?? [{}, undefined]
+      }),
+    )
+    assert.match(sent['x-b3-traceid'] ?? '', /^[0-9a-f]{32}$/)
+    assert.notEqual(sent['x-b3-traceid'], B3_DEBUG_CALLER['x-b3-traceid'])
+    assert.equal(sent['x-b3-flags'], undefined, "the caller's debug flag stays out")
+    assert.deepEqual(metadata, { type: 'http' }, "instrumentation-http's metadata is kept")
   })
 
   it('should send what was set on an OTel span over what the request span set', () => {
