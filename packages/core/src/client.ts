@@ -3,10 +3,11 @@
 import { FORMAT_HTTP_HEADERS, type Span, type Tracer } from 'opentracing'
 import { isHeaderName, isHeaderValue, padB3Id } from './carrier.js'
 import { activeSpan, tracerTracesTransport } from './context.js'
+import { warn } from './errors.js'
 import { Guard } from './guard.js'
 import type { Page } from './page.js'
 import { propagationRule, type PropagationRule } from './propagation.js'
-import type { ClientRequestInfo, ClientResult, ClientTracingOptions } from './types.js'
+import type { ClientRequestInfo, ClientResult, ClientTracingOptions, Transport } from './types.js'
 import {
   capTag,
   ignoreRule,
@@ -33,6 +34,7 @@ export class ClientTracing {
   private readonly settings: ClientSettings
   private readonly ignore: IgnoreRule<ClientRequestInfo> | undefined
   private readonly propagates: PropagationRule
+  private warnedPropagateUnheld = false
 
   /** `page`: the browser page the calls are made from (browser builds), else undefined. */
   constructor(
@@ -60,7 +62,10 @@ export class ClientTracing {
     if (ignore !== undefined && guard.ignores(ignore, request, pathOf(href))) return undefined
     // The tracer's own instrumentation of this transport makes the client span and injects.
     const transport = request.transport
-    if (transport !== undefined && tracerTracesTransport(transport)) return undefined
+    if (transport !== undefined && tracerTracesTransport(transport)) {
+      this.warnPropagateUnheld(transport)
+      return undefined
+    }
     const parentSpan = parent === undefined ? activeSpan() : (parent ?? undefined)
     if (parentSpan === undefined && options.requireParent === true) return undefined
     const tracer = guard.tracer(options.tracer)
@@ -95,6 +100,21 @@ export class ClientTracing {
    */
   callerSpan(): Span | null {
     return activeSpan() ?? null
+  }
+
+  // The instrumentation injects into every call it traces, whatever `propagate` says: an app that
+  // limits where trace headers go must hear that the limit does not hold there.
+  private warnPropagateUnheld(transport: Transport): void {
+    const { propagate } = this.settings.options
+    if (propagate === undefined || propagate === true || this.warnedPropagateUnheld) return
+    this.warnedPropagateUnheld = true
+    warn(
+      'TRACEHOP_PROPAGATE_UNHELD',
+      `tracehop: ${this.component}'s propagate option does not hold for its calls over ${transport}, ` +
+        "which the tracer's own instrumentation traces and sends trace headers with: limit that " +
+        "instrumentation's outgoing requests instead (instrumentation-http's " +
+        "ignoreOutgoingRequestHook, instrumentation-undici's ignoreRequestHook)",
+    )
   }
 
   /** Reports a failure of the adapter's own glue through `onError` (once per site per 10 s). */

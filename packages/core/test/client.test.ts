@@ -177,4 +177,34 @@ describe('client lifecycle', () => {
     }
     assert.equal(tracer.finishedSpans().length, 2)
   })
+
+  it("should warn once that propagate does not hold for calls the tracer's instrumentation traces", async () => {
+    const warnings: Error[] = []
+    const onWarning = (warning: Error) => warnings.push(warning)
+    process.on('warning', onWarning)
+    setContextStore({
+      active: () => undefined,
+      run: (_span, fn) => fn(),
+      tracesTransport: () => true,
+    })
+    try {
+      const limited = setup({ propagate: ['http://api.example'] }).client
+      const open = setup().client
+      for (const client of [limited, limited, open]) {
+        assert.equal(
+          client.start({ method: 'GET', url: 'http://x.test/', transport: 'http' }),
+          undefined,
+        )
+      }
+      await new Promise((resolve) => setImmediate(resolve))
+    } finally {
+      setContextStore(undefined)
+      process.off('warning', onWarning)
+    }
+    const said = warnings.filter((warning) =>
+      /propagate option does not hold/.test(warning.message),
+    )
+    assert.equal(said.length, 1, warnings.map((warning) => warning.message).join('\n'))
+    assert.equal((said[0] as Error & { code?: string }).code, 'TRACEHOP_PROPAGATE_UNHELD')
+  })
 })
