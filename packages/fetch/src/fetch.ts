@@ -47,7 +47,16 @@ export function traceFetch(
     init?: FetchInit,
   ): Promise<Response> {
     const request = isRequest(input) ? input : undefined
-    const url = typeof input === 'string' ? input : 'href' in input ? input.href : input.url
+    // As fetch reads it: anything but a Request as a string (a URL's href, `null` a relative URL),
+    // whatever the types say it is.
+    const given: unknown = input
+    let url: string
+    try {
+      url = request ? request.url : String(given)
+    } catch {
+      // No URL to trace: fetch fails on this input itself, with its own error.
+      return fetchImpl(input, init)
+    }
     const method = init?.method ?? request?.method ?? 'GET'
     const call = tracing.start({ method, url, transport })
     if (call === undefined) return fetchImpl(input, init)
@@ -76,16 +85,22 @@ export function traceFetch(
   return traced
 }
 
-// The request's own headers, then init's (fetch lets init replace them all), then the trace
-// headers replacing any the caller set (never a second traceparent). Undefined when the
-// caller's headers cannot be read: the call then goes out as it was, untouched.
+// The request's own headers, then init's (fetch lets init replace them all, a null included),
+// then the trace headers replacing any the caller set (never a second traceparent). Undefined
+// when fetch would refuse the init or its headers: the call then goes out as it was, untouched,
+// to fail as it does without tracing.
 function mergeHeaders(
   request: RequestLike | undefined,
   init: FetchInit,
   traceHeaders: Readonly<Record<string, string>>,
 ): Headers | undefined {
+  // A primitive, which fetch refuses as an init: Object() wraps it in another value.
+  if (init != null && Object(init) !== init) return undefined
   try {
-    const headers = new Headers(init?.headers ?? (request && Array.from(request.headers)))
+    const initHeaders = init?.headers
+    const headers = new Headers(
+      initHeaders !== undefined ? initHeaders : request && Array.from(request.headers),
+    )
     for (const [name, value] of Object.entries(traceHeaders)) headers.set(name, value)
     return headers
   } catch {
@@ -93,14 +108,15 @@ function mergeHeaders(
   }
 }
 
-// Every member of fetch's init, which fetch reads whether own, inherited or a getter (undici's
-// `dispatcher` too).
+// Every member of fetch's init (RequestInit), which fetch reads whether own, inherited or a
+// getter (undici's `dispatcher` too).
 const INIT_MEMBERS = [
   'body',
   'cache',
   'credentials',
   'dispatcher',
   'duplex',
+  'headers',
   'integrity',
   'keepalive',
   'method',
@@ -115,10 +131,11 @@ const INIT_MEMBERS = [
 
 // The caller's init with the trace headers: its own properties (a `dispatcher` for undici, say)
 // and every member of fetch's init it has. fetch keeps a Request's referrer and referrer policy
-// only when given no init: when the caller gave none, the Request's own go into this one.
+// only when its init is empty, which an init is unless one of those members is not undefined
+// (other properties do not count): then the Request's own go into this one.
 function withHeaders(request: RequestLike | undefined, init: FetchInit, headers: Headers) {
   const traced: Record<string, unknown> = { ...init }
-  let given = Object.keys(traced).length > 0
+  let given = false
   if (init != null) {
     for (const member of INIT_MEMBERS) {
       const value = (init as Record<string, unknown>)[member]
@@ -155,7 +172,7 @@ function describeFailure(error: unknown, init: FetchInit, request: RequestLike |
 
 // Duck-typed, so undici's Request (another class than the global one) is recognised too.
 function isRequest(input: unknown): input is RequestLike {
-  if (input === null || typeof input !== 'object' || input instanceof URL) return false
+  if (input === null || typeof input !== 'object') return false
   const candidate = input as Partial<RequestLike>
   return (
     typeof candidate.url === 'string' &&

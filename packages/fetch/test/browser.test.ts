@@ -86,6 +86,28 @@ export { startActiveSpan } from '@tracehop/core'`,
     assert.equal(recording.tracer.finishedSpans().length, 4)
   })
 
+  it("should resolve any input but a Request as a string, a relative URL the page's", async () => {
+    // A page's fetch resolves a relative URL against the page; Node's, which runs the page, cannot.
+    // (new URL() makes a string of its input as fetch does.)
+    const pageUrl = `${site.url}/shop/cart`
+    const pageFetch: typeof globalThis.fetch = (input, init) =>
+      globalThis.fetch(new URL(input, pageUrl), init)
+    const fetch = page.exports.tracedFetch(pageFetch, { tracer: recording.tracer })
+    await fetch(new String('/api/boxed') as unknown as string)
+    await fetch(null as unknown as string)
+    assert.deepEqual(
+      site.received.map((echo) => [echo.url, traceHeaders(echo)]),
+      [
+        ['/api/boxed', ['traceparent']],
+        ['/shop/null', ['traceparent']],
+      ],
+    )
+    assert.deepEqual(
+      recording.tracer.finishedSpans().map((span) => span.tags['http.url']),
+      [`${site.url}/api/boxed`, `${site.url}/shop/null`],
+    )
+  })
+
   it('should report an invalid origin through onError, and still make the call', async () => {
     const reported: string[] = []
     const fetch = page.exports.tracedFetch(undefined, {

@@ -68,6 +68,28 @@ describe('tracedFetch', () => {
     assert.equal(lastEcho().headers.referer, undefined, 'an init resets them, as fetch does')
   })
 
+  it('should count an init as given as fetch does: a member it reads, not undefined', async () => {
+    const referrer = `${echo.url}/page?step=3`
+    const made = () =>
+      new Request(`${echo.url}/referred`, { referrer, referrerPolicy: 'unsafe-url' })
+    const inits: Array<[init: object, kept: boolean]> = [
+      [{ signal: undefined }, true],
+      [{ headers: undefined, body: undefined }, true],
+      [{ unknownMember: 1 }, true],
+      [{ method: 'GET' }, false],
+      [{ headers: {} }, false],
+    ]
+    for (const [init, kept] of inits) {
+      await globalThis.fetch(made(), init)
+      const untraced = lastEcho().headers.referer
+      await fetch(made(), init)
+      const described = JSON.stringify(init)
+      assert.ok(lastEcho().headers.traceparent, described)
+      assert.equal(lastEcho().headers.referer, untraced, `${described}: as fetch sends it`)
+      assert.equal(lastEcho().headers.referer, kept ? referrer : undefined, described)
+    }
+  })
+
   it('should read an init as fetch does: inherited members and getters too', async () => {
     const inherited = Object.create({ method: 'DELETE' }) as RequestInit
     await fetch(`${echo.url}/inherited`, inherited)
