@@ -62,6 +62,7 @@ describe('@tracehop/otel with the OTel HTTP and undici instrumentations enabled'
     for (const [path, scope] of [
       ['/axios', '@opentelemetry/instrumentation-http'],
       ['/fetch', '@opentelemetry/instrumentation-undici'],
+      ['/fetch-bound', '@opentelemetry/instrumentation-undici'],
     ] as const) {
       const call = received.find((entry) => entry.path === path)
       assert.equal(call?.traceparents.length, 1, `${path}: ${call?.traceparents.join(' | ')}`)

@@ -31,8 +31,10 @@ export function tracedFetch(
   fetchImpl: Fetch = globalThis.fetch,
   options: FetchTracingOptions = {},
 ): Fetch {
-  // Node's own fetch goes out through undici; another implementation may not.
-  return traceFetch(fetchImpl, options, fetchImpl === globalThis.fetch ? 'undici' : undefined)
+  // In Node a fetch goes out through undici: Node's own, bound or wrapped, and the undici
+  // package's. Were tracehop to inject beside instrumentation-undici, undici would send two
+  // traceparent lines; a fetch over another transport is then left untraced instead.
+  return traceFetch(fetchImpl, options, 'undici')
 }
 
 /** tracedFetch() for calls that go out through `transport` (undefined: not known). */

@@ -75,12 +75,15 @@ async function main(): Promise<void> {
   const client = axios.create()
   registerTracingInterceptor(client)
   const fetch = tracedFetch()
+  // Node's fetch as apps often pass it: bound, so not the global itself.
+  const boundFetch = tracedFetch(globalThis.fetch.bind(globalThis))
   const app = express()
   const trustIncoming = process.env.TRUST_INCOMING !== 'false'
   app.use(tracingMiddleware({ trustIncoming }))
   app.get('/orders/:id', async (_req, res) => {
     await client.get(`${downstreamUrl}/axios`)
     await (await fetch(`${downstreamUrl}/fetch`)).text()
+    await (await boundFetch(`${downstreamUrl}/fetch-bound`)).text()
     res.send('done')
   })
   const server = app.listen(0, '127.0.0.1')
