@@ -16,6 +16,7 @@ const expected: Record<string, string[]> = {
     'withSpan',
   ],
   '@tracehop/core/adapter': [
+    'REFUSED_CALLER',
     'createClientTracing',
     'createServerTracing',
     'normalizeMethod',

@@ -12,6 +12,7 @@ export type {
 export { createClientTracing } from './client.js'
 export { setContextStore } from './context.js'
 export { warn } from './errors.js'
+export { REFUSED_CALLER } from './guard.js'
 export { normalizeMethod, redactUrl } from './url.js'
 export type { ClientSpanHandle, ClientTracing } from './client.js'
 export type { ResponseLike } from './response-end.js'

@@ -70,10 +70,11 @@ export class Guard {
     name: string,
     tags: Record<string, unknown> | undefined,
     parent: SpanContext | undefined,
+    refusedCaller = false,
   ): Span | undefined {
     // `childOf`, not a reference: the OpenTelemetry shim parents only by `childOf`. One shape for
     // every span (absent fields undefined, which every tracer reads as absent).
-    const options = { tags, childOf: parent } as SpanOptions
+    const options = { tags, childOf: parent, [REFUSED_CALLER]: refusedCaller } as SpanOptions
     let span: unknown
     try {
       span = tracer.startSpan(name, options)
@@ -197,6 +198,12 @@ export function isSpan(value: unknown): value is Span {
     typeof candidate.log === 'function'
   )
 }
+
+/**
+ * A startSpan option, true on a server span whose caller's context `trustIncoming` refused: a
+ * tracer bridge must not continue that caller through another instrumentation's span either.
+ */
+export const REFUSED_CALLER: unique symbol = Symbol.for('tracehop.refusedCaller')
 
 /**
  * True for opentracing's own no-op Tracer (or a subclass keeping its startSpan and extract): its

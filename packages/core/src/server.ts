@@ -101,14 +101,17 @@ export class ServerTracing {
     const method = request === undefined ? NOOP_SPAN_NAME : normalizeMethod(request.method)
     let tags: Record<string, unknown> | undefined
     let parent: SpanContext | undefined
+    let refusedCaller = false
     if (tracerRecords) {
       const described = request as ServerRequestInfo
       tags = this.startTags(described, method)
       if (this.trusts(described)) {
         parent = guardedExtract(guard, tracer, FORMAT_HTTP_HEADERS, toCarrier(described.headers))
+      } else {
+        refusedCaller = true
       }
     }
-    const span = guard.startSpan(tracer, methodInName(method), tags, parent)
+    const span = guard.startSpan(tracer, methodInName(method), tags, parent, refusedCaller)
     if (span === undefined) return undefined
     const traceHeader = this.responseHeader === undefined ? undefined : this.traceHeader(span)
     if (options.onStart !== undefined) {

@@ -3,14 +3,12 @@
 import {
   context as otelContext,
   INVALID_SPAN_CONTEXT,
-  isSpanContextValid,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
   trace,
   type Attributes,
   type Baggage,
-  type Context,
   type Link,
   type Span as OtelSpan,
   type SpanOptions as OtelSpanOptions,
@@ -28,7 +26,9 @@ import {
   type SpanContext,
   type SpanOptions,
 } from 'opentracing'
+import { REFUSED_CALLER } from '@tracehop/core/adapter'
 import { kindOf, mapTags, type Outcome } from './attributes.js'
+import { parentContext } from './edge.js'
 import {
   ACTIVE_SPAN_KEY,
   BridgeSpan,
@@ -91,7 +91,8 @@ export class OpenTracingOnOtel extends Tracer {
     // The usual call, one parent and no other references: no Reference is made for it.
     if (references === undefined || references.length === 0) {
       const parent = childOf === undefined ? undefined : bridgeContextOf(childOf)
-      return this.start(name, tags, options.startTime, parent, undefined)
+      const refusedCaller = (options as RefusedCallerOption)[REFUSED_CALLER] === true
+      return this.start(name, tags, options.startTime, parent, undefined, refusedCaller)
     }
     // As opentracing orders them: `childOf` after the references.
     const all = childOf ? [...references, refer(childOf)] : references
@@ -122,6 +123,7 @@ export class OpenTracingOnOtel extends Tracer {
     startTime: number | undefined,
     parent: BridgeSpanContext | undefined,
     links: Link[] | undefined,
+    refusedCaller = false,
   ): BridgeSpan {
     const kind = kindOf(tags['span.kind'])
     const attributes: Attributes = {}
@@ -130,7 +132,7 @@ export class OpenTracingOnOtel extends Tracer {
     const options: OtelSpanOptions = { kind, attributes }
     if (startTime !== undefined) options.startTime = hrTime(startTime)
     if (links !== undefined) options.links = links
-    const base = parentContext(parent, kind)
+    const base = parentContext(parent, kind, refusedCaller)
     const otelSpan = this.scope(tags.component).startSpan(name, options, base)
     const baggage = parent === undefined ? undefined : inheritedBaggage(parent)
     return new BridgeSpan(
@@ -218,45 +220,15 @@ function withKeysSetOn(span: BridgeSpanContext, baggage: Baggage | undefined): B
   return merged
 }
 
-/**
- * Where a span continuing `parent` (none: a root) starts. An OpenTelemetry HTTP instrumentation
- * may already have made the request's own SERVER span, active when tracehop starts its server
- * span: tracehop's starts under it when that span continued the same caller, or no caller at all,
- * so that the request is one tree, not two traces. Another parent is used as given.
- */
-function parentContext(parent: BridgeSpanContext | undefined, kind: SpanKind): Context {
-  const given = parent === undefined ? ROOT_CONTEXT : parent.toContext()
-  if (kind === SpanKind.SERVER && (parent === undefined || parent.fromCarrier)) {
-    const active = trace.getSpan(otelContext.active())
-    // The caller's context (a propagator's flags too), under the instrumentation's span.
-    if (active !== undefined && isSameRequest(active, parent)) return trace.setSpan(given, active)
-  }
-  return given
-}
-
-// Read from the SDK's span, which has them (`parentSpanId` before SDK 2).
-interface InstrumentationSpan {
-  kind?: unknown
-  parentSpanContext?: unknown
-  parentSpanId?: unknown
-}
-
-// Whether `active` is an instrumentation's SERVER span for the request whose caller sent `caller`:
-// in the caller's trace, or, with no caller trace, a root itself. With `trustIncoming: false`
-// tracehop reads no caller, and an instrumentation span that continued one is not joined.
-function isSameRequest(active: OtelSpan, caller: BridgeSpanContext | undefined): boolean {
-  const span = active as InstrumentationSpan
-  if (span.kind !== SpanKind.SERVER) return false
-  if (caller !== undefined && isSpanContextValid(caller.otel)) {
-    return active.spanContext().traceId === caller.otel.traceId
-  }
-  return span.parentSpanContext === undefined && span.parentSpanId === undefined
-}
-
 // What a `childOf` given as a span or a span context parents with: a span context of this bridge.
 function bridgeContextOf(parent: OpenTracingSpan | SpanContext): BridgeSpanContext | undefined {
   const context = parent instanceof OpenTracingSpan ? parent.context() : parent
   return context instanceof BridgeSpanContext ? context : undefined
+}
+
+// What core says of a server span whose caller it did not trust (REFUSED_CALLER).
+interface RefusedCallerOption {
+  [REFUSED_CALLER]?: unknown
 }
 
 function refer(parent: OpenTracingSpan | SpanContext): Reference {

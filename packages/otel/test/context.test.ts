@@ -12,7 +12,11 @@ import {
   trace,
 } from '@opentelemetry/api'
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3'
-import { ParentBasedSampler, AlwaysOffSampler } from '@opentelemetry/sdk-trace-base'
+import {
+  AlwaysOffSampler,
+  ParentBasedSampler,
+  SamplingDecision,
+} from '@opentelemetry/sdk-trace-base'
 import { activeSpan, startActiveSpan, withSpan } from '@tracehop/core'
 import { createClientTracing, createServerTracing } from '@tracehop/core/adapter'
 import { FORMAT_HTTP_HEADERS, type Span } from 'opentracing'
@@ -409,6 +413,38 @@ describe('propagation through the OTel propagator', () => {
     assert.match(carrier.traceparent ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/)
     assert.equal(sdk.spans()[0]?.parentSpanContext, undefined)
   })
+
+  for (const trustIncoming of [true, false]) {
+    it(`should hold the decision of an edge span its sampler dropped (trustIncoming: ${trustIncoming})`, () => {
+      // Drops the instrumentation's root SERVER span and would sample any other root.
+      sdk.sampler = new ParentBasedSampler({
+        root: {
+          shouldSample: (_context, _traceId, name) => ({
+            decision:
+              name === 'edge' ? SamplingDecision.NOT_RECORD : SamplingDecision.RECORD_AND_SAMPLED,
+          }),
+          toString: () => 'drops the edge',
+        },
+      })
+      const tracing = createServerTracing('test', { tracer, trustIncoming })
+      // What instrumentation-http leaves active for a request that sent no trace context.
+      const edge = otelTracer.startSpan('edge', { kind: SpanKind.SERVER })
+      assert.equal(edge.isRecording(), false)
+      const carrier = context.with(trace.setSpan(context.active(), edge), () =>
+        serveAndCallOut({}, tracing),
+      )
+      edge.end()
+      const edgeTrace = edge.spanContext().traceId
+      if (trustIncoming) {
+        assert.equal(sdk.spans().length, 0, 'nothing of the request is sampled')
+        assert.match(carrier.traceparent ?? '', new RegExp(`^00-${edgeTrace}-[0-9a-f]{16}-00$`))
+      } else {
+        // The edge may have continued a caller tracehop does not trust: its decision is not taken.
+        assert.equal(sdk.spans().length, 2, 'the request and its call, in a trace of their own')
+        assert.doesNotMatch(carrier.traceparent ?? '', new RegExp(edgeTrace))
+      }
+    })
+  }
 
   it('should keep the sampled flag of an unsampled trace downstream', () => {
     sdk.sampler = new ParentBasedSampler({ root: new AlwaysOffSampler() })
