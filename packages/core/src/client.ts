@@ -102,6 +102,15 @@ export class ClientTracing {
     return activeSpan() ?? null
   }
 
+  /**
+   * Whether the `propagate` rule lets trace headers go to `url` (relative: the page's), for an
+   * adapter whose call may be sent elsewhere after its span started.
+   */
+  propagatesTo(url: string): boolean {
+    const absolute = absoluteUrl(this.settings.page, url) as string
+    return this.propagates(absolute, parseUrl(absolute))
+  }
+
   // The instrumentation injects into every call it traces, whatever `propagate` says: an app that
   // limits where trace headers go must hear that the limit does not hold there.
   private warnPropagateUnheld(transport: Transport): void {
@@ -110,10 +119,9 @@ export class ClientTracing {
     this.warnedPropagateUnheld = true
     warn(
       'TRACEHOP_PROPAGATE_UNHELD',
-      `tracehop: ${this.component}'s propagate option does not hold for its calls over ${transport}, ` +
-        "which the tracer's own instrumentation traces and sends trace headers with: limit that " +
-        "instrumentation's outgoing requests instead (instrumentation-http's " +
-        "ignoreOutgoingRequestHook, instrumentation-undici's ignoreRequestHook)",
+      `tracehop: ${this.component}'s propagate option does not hold for calls over ${transport}: ` +
+        "the tracer's own instrumentation traces them and sends their trace headers (see its " +
+        'ignoreOutgoingRequestHook or ignoreRequestHook)',
     )
   }
 
