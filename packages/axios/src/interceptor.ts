@@ -1,46 +1,36 @@
 import {
   createClientTracing,
   type ClientResult,
-  type ClientSpanHandle,
-  type ClientTracing,
   type ClientTracingOptions,
   type Transport,
 } from '@tracehop/core/adapter'
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
 import type { Span } from 'opentracing'
+import {
+  AttemptMark,
+  carriesMarkOf,
+  MARK,
+  markOf,
+  ParentRefs,
+  parentOf,
+  type Attempt,
+} from './attempt.js'
 import { CancellableCalls } from './cancel-tokens.js'
+import { NO_HEADERS, NO_NAMES, stillSent, writeTraceHeaders } from './headers.js'
 import { OpenCalls } from './open-calls.js'
+import { hookDispatch } from './dispatch-hook.js'
+import { finalUrl, fullUrl, sameUrlInputs, urlInputsOf } from './urls.js'
 
 /** Options of registerTracingInterceptor: the client policy options of @tracehop/core. */
 export type AxiosTracingOptions = ClientTracingOptions
+
+type Config = InternalAxiosRequestConfig
 
 // The span active where the app called axios (null: none was). axios runs request interceptors
 // later, on a promise; in a page, which has no AsyncLocalStorage, the span made active for the
 // call is no longer active then. axios asks each interceptor's `runWhen` during the call itself.
 const CALLER_SPAN = Symbol('tracehop.axios.callerSpan')
-type CallerConfig = InternalAxiosRequestConfig & { [CALLER_SPAN]?: Span | null | undefined }
-
-// What an attempt leaves on its config, under a string key: a copy of the config made by another
-// interceptor keeps it, and axios copies it when a retry re-sends the config. It says which
-// attempt the config was sent as, and the trace headers it carried, which the next attempt
-// replaces or removes while leaving any the app set itself.
-const MARK = 'tracehop'
-interface Mark {
-  attempt: number
-  sent: Readonly<Record<string, string>>
-}
-
-/** What the request interceptor saw, to tell at the end whether a later one changed the URL. */
-interface Attempt {
-  id: number
-  call: ClientSpanHandle
-  url: string
-  config: { url: string | undefined; baseURL: string | undefined; params: unknown }
-  // Watching the call's CancelToken (see CancellableCalls).
-  cancellable: WeakRef<InternalAxiosRequestConfig> | undefined
-}
-
-const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
+type CallerConfig = Config & { [CALLER_SPAN]?: Span | null | undefined }
 
 /**
  * Installs a request and a response interceptor on `instance` (the default axios export or one
@@ -61,39 +51,70 @@ export function registerTracingInterceptor(
 export function installInterceptors(
   instance: AxiosInstance,
   options: AxiosTracingOptions,
-  transportOf: (adapter: InternalAxiosRequestConfig['adapter']) => Transport | undefined,
+  transportOf: (adapter: Config['adapter']) => Transport | undefined,
 ): () => void {
   const tracing = createClientTracing('axios', options)
-  const attempts = new WeakMap<InternalAxiosRequestConfig, Attempt>()
+  const attempts = new WeakMap<Config, Attempt>()
   const open = new OpenCalls()
+  const parents = new ParentRefs()
 
   let lastAttempt = 0
 
-  const settle = (config: InternalAxiosRequestConfig | undefined, result: ClientResult) => {
-    const attempt = config === undefined ? undefined : attempts.get(config)
-    // A config copied by another interceptor still says which attempt it was sent as.
-    const id = attempt?.id ?? markOf(config)?.attempt
-    const call = attempt?.call ?? (id === undefined ? undefined : open.get(id))
-    if (call === undefined || id === undefined) return
+  const finish = (attempt: Attempt, config: Config | undefined, result: ClientResult) => {
     if (config !== undefined) attempts.delete(config)
-    if (config !== undefined && attempt?.cancellable !== undefined) {
+    if (config !== undefined && attempt.cancellable !== undefined) {
       cancellable.forget(config, attempt.cancellable)
     }
-    open.forget(id, call)
-    call.finish({ ...result, url: finalUrl(instance, attempt, config) })
+    open.forget(attempt)
+    attempt.call.finish({ ...result, url: finalUrl(instance, attempt, config) })
+  }
+  // A config copied by another interceptor still says which attempt it was sent as.
+  const attemptOf = (config: Config | undefined): Attempt | undefined => {
+    if (config === undefined) return undefined
+    const known = attempts.get(config)
+    if (known !== undefined) return known
+    const id = markOf(config)?.attempt
+    return id === undefined ? undefined : open.get(id)
+  }
+  const settle = (config: Config | undefined, result: ClientResult) => {
+    const attempt = attemptOf(config)
+    if (attempt !== undefined) finish(attempt, config, result)
   }
   const cancellable = new CancellableCalls((config, reason) =>
     settle(config, { error: reason, aborted: true }),
   )
 
+  // A request interceptor that runs after ours (one registered before it) may send the call
+  // elsewhere, a baseURL of another origin say: the trace headers go unless `propagate` allows
+  // them there too. The span's URL is read again when it finishes. The hook also sees the calls
+  // of instances made from this one with create() after it was registered, numbered by another
+  // registration: those carry another mark.
+  const checkDestination = (config: Config) => {
+    const attempt = attemptOf(config)
+    if (attempt === undefined || !carriesMarkOf(attempt, config)) return
+    if (attempt.mark.sent === NO_HEADERS || sameUrlInputs(attempt.urlInputs, config)) return
+    const url = fullUrl(instance, config)
+    if (url !== undefined && tracing.propagatesTo(url)) return
+    const stale = stillSent(config.headers, attempt.mark.sent)
+    if (writeTraceHeaders(tracing, config, NO_HEADERS, stale)) attempt.mark.sent = NO_HEADERS
+  }
+  // It must not throw: the call would fail, or with another error than its own.
+  const dispatch = hookDispatch(instance, (config) => {
+    try {
+      checkDestination(config)
+    } catch (error) {
+      tracing.report('axios dispatch', error)
+    }
+  })
+
   // axios's own merged config, a plain object: it takes the property (Reflect.set: a frozen
   // config refuses it without a throw).
-  const rememberCaller = (config: InternalAxiosRequestConfig): boolean => {
+  const rememberCaller = (config: Config): boolean => {
     Reflect.set(config, CALLER_SPAN, tracing.callerSpan())
     return true
   }
 
-  const startSpan = function tracehopStartSpan(config: InternalAxiosRequestConfig) {
+  const startSpan = function tracehopStartSpan(config: Config) {
     const caller = (config as CallerConfig)[CALLER_SPAN]
     // Not kept past the call's start: a response keeps its config, and the span need not live on.
     if (caller !== undefined) Reflect.set(config, CALLER_SPAN, undefined)
@@ -101,39 +122,42 @@ export function installInterceptors(
     // reached us, it is finished now.
     const before = markOf(config)
     const previous = before === undefined ? undefined : open.get(before.attempt)
-    if (previous !== undefined && before !== undefined) {
-      open.forget(before.attempt, previous)
-      previous.finish({ error: new Error('superseded by a retry before its result was seen') })
+    if (previous !== undefined) {
+      finish(previous, undefined, {
+        error: new Error('superseded by a retry before its result was seen'),
+      })
     }
+    // Where a span is active, it is the parent. A retry that re-sends its config from a promise
+    // callback in a page has none active: it stays in the trace of the call's first attempt.
+    const parent =
+      (caller === undefined ? tracing.callerSpan() : caller) ?? parentOf(before) ?? null
     const url = fullUrl(instance, config)
     const transport = transportOf(config.adapter)
     const call =
       url === undefined
         ? undefined
-        : tracing.start({ method: config.method ?? 'get', url, transport }, caller)
+        : tracing.start({ method: config.method ?? 'get', url, transport }, parent)
     const headers = call?.headers ?? NO_HEADERS
+    const carries = Object.keys(headers).length > 0
     // This attempt's headers replace the earlier attempt's; those it does not send (all of them
     // for an origin `propagate` does not allow) go.
-    const stale = before === undefined ? NO_NAMES : stillSent(config, before.sent)
+    const stale = before === undefined ? NO_NAMES : stillSent(config.headers, before.sent)
     let sent = NO_HEADERS
-    if (Object.keys(headers).length > 0 || stale.length > 0) {
-      if (writeTraceHeaders(tracing, config, headers, stale)) sent = headers
+    if (carries || stale.length > 0) {
+      if (writeTraceHeaders(tracing, config, headers, stale) && carries) sent = headers
     }
     if (call === undefined || url === undefined) {
       if (before !== undefined) Reflect.set(config, MARK, undefined)
       return config
     }
     const id = ++lastAttempt
-    Reflect.set(config, MARK, { attempt: id, sent } satisfies Mark)
-    open.add(id, call)
-    const attempt: Attempt = {
-      id,
-      call,
-      url,
-      config: { url: config.url, baseURL: config.baseURL, params: config.params },
-      cancellable: undefined,
-    }
+    const mark = new AttemptMark(id, sent, parents.refTo(parent ?? undefined))
+    Reflect.set(config, MARK, mark)
+    const urlInputs = urlInputsOf(config)
+    const attempt: Attempt = { id, call, mark, url, urlInputs, cancellable: undefined }
+    open.add(attempt)
     attempts.set(config, attempt)
+    dispatch.cover(config)
     // Last: a token cancelled already settles the call at once.
     attempt.cancellable = cancellable.watch(config)
     return config
@@ -162,28 +186,12 @@ export function installInterceptors(
     registered = false
     instance.interceptors.request.eject(requestId)
     instance.interceptors.response.eject(responseId)
-  }
-}
-
-// Sets `headers` on the request and removes the `stale` ones; false when headers an earlier
-// interceptor made unwritable leave the call to go out as the app made it.
-function writeTraceHeaders(
-  tracing: ClientTracing,
-  config: InternalAxiosRequestConfig,
-  headers: Readonly<Record<string, string>>,
-  stale: readonly string[],
-): boolean {
-  try {
-    setHeaders(config, headers, stale)
-    return true
-  } catch (error) {
-    tracing.report('axios headers', error)
-    return false
+    dispatch.restore()
   }
 }
 
 // In Node, axios's default adapter list picks Node's http module; 'fetch' goes through undici.
-function transportOf(adapter: InternalAxiosRequestConfig['adapter']): Transport | undefined {
+function transportOf(adapter: Config['adapter']): Transport | undefined {
   if (adapter === undefined || adapter === 'http') return 'http'
   if (adapter === 'fetch') return 'undici'
   if (Array.isArray(adapter) && adapter.includes('http')) return 'http'
@@ -198,125 +206,13 @@ function describeFailure(axiosError: Partial<AxiosError> | null, error: unknown)
   const code = axiosError?.code
   const name = (error as { name?: unknown } | null)?.name
   if (code === 'ERR_CANCELED' || name === 'CanceledError') return { error, aborted: true }
+  // ETIMEDOUT with `transitional.clarifyTimeoutError`; else ECONNABORTED, which an abort is too:
+  // axios's own message names the timeout, and the config's `timeoutErrorMessage` replaces it.
+  const message = axiosError?.message ?? ''
+  const ownMessage = axiosError?.config?.timeoutErrorMessage
   const timedOut =
-    code === 'ETIMEDOUT' || (code === 'ECONNABORTED' && /timeout/i.test(axiosError?.message ?? ''))
+    code === 'ETIMEDOUT' ||
+    (code === 'ECONNABORTED' &&
+      (/timeout/i.test(message) || (!!ownMessage && message === ownMessage)))
   return { error, timedOut }
-}
-
-function fullUrl(instance: AxiosInstance, config: InternalAxiosRequestConfig): string | undefined {
-  const plain = plainUrl(config)
-  if (plain !== undefined) return plain
-  try {
-    return instance.getUri(config)
-  } catch {
-    return undefined
-  }
-}
-
-const HTTP_URL = /^https?:\/\//i
-
-// getUri() merges the config with the instance defaults again (costly, see bench/README.md), but the
-// config an interceptor sees is merged already. Without params, axios's URL is the request URL,
-// joined to baseURL when relative (its buildFullPath and combineURLs): computed here for the
-// plain shapes (an http(s) URL, or a path under an http(s) baseURL); getUri() decides the rest.
-function plainUrl(config: InternalAxiosRequestConfig): string | undefined {
-  const { url, baseURL } = config
-  if (config.params || (url !== undefined && typeof url !== 'string')) return undefined
-  const absolute = url !== undefined && HTTP_URL.test(url)
-  if (absolute && (!baseURL || config.allowAbsoluteUrls !== false)) return url
-  // `//host/path` is absolute to axios too (protocol-relative): getUri() says where it goes.
-  if (url !== undefined && !absolute && (!url.startsWith('/') || url.startsWith('//'))) {
-    return undefined
-  }
-  if (typeof baseURL !== 'string' || !HTTP_URL.test(baseURL)) return undefined
-  if (!url) return baseURL
-  let end = baseURL.length
-  while (end > 0 && baseURL.charCodeAt(end - 1) === SLASH) end--
-  let start = 0
-  while (start < url.length && url.charCodeAt(start) === SLASH) start++
-  return `${baseURL.slice(0, end)}/${url.slice(start)}`
-}
-
-const SLASH = 47
-
-// getUri() is costly: computed again only when a later interceptor changed its inputs.
-function finalUrl(
-  instance: AxiosInstance,
-  attempt: Attempt | undefined,
-  config: InternalAxiosRequestConfig | undefined,
-): string | undefined {
-  if (config === undefined) return attempt?.url
-  const before = attempt?.config
-  if (
-    before !== undefined &&
-    before.url === config.url &&
-    before.baseURL === config.baseURL &&
-    before.params === config.params
-  ) {
-    return attempt?.url
-  }
-  return fullUrl(instance, config) ?? attempt?.url
-}
-
-function setHeaders(
-  config: InternalAxiosRequestConfig,
-  headers: Readonly<Record<string, string>>,
-  stale: readonly string[],
-) {
-  const target = config.headers as unknown as {
-    set?: (name: string, value: string) => unknown
-    delete?: (name: string) => unknown
-  }
-  if (
-    target !== null &&
-    typeof target === 'object' &&
-    typeof target.set === 'function' &&
-    typeof target.delete === 'function'
-  ) {
-    for (const name of stale) if (!(name in headers)) target.delete(name)
-    for (const [name, value] of Object.entries(headers)) target.set(name, value)
-    return
-  }
-  // A plain object an interceptor put there (maybe the caller's own, maybe frozen): a copy with
-  // any spelling of the trace headers replaced, never an edit of it.
-  const copy: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(config.headers ?? {})) {
-    const name = key.toLowerCase()
-    if (!(name in headers) && !stale.includes(name)) copy[key] = value
-  }
-  config.headers = Object.assign(copy, headers) as unknown as InternalAxiosRequestConfig['headers']
-}
-
-// The mark an earlier attempt left on `config`, if it is one (anything else there is ignored).
-function markOf(config: InternalAxiosRequestConfig | undefined): Mark | undefined {
-  const mark = (config as Record<string, unknown> | undefined)?.[MARK] as Partial<Mark> | undefined
-  if (mark === null || typeof mark !== 'object' || typeof mark.attempt !== 'number')
-    return undefined
-  const sent = mark.sent
-  return sent !== null && typeof sent === 'object' ? (mark as Mark) : undefined
-}
-
-// The names of the headers in `sent` that the config still carries as they were sent.
-function stillSent(
-  config: InternalAxiosRequestConfig,
-  sent: Readonly<Record<string, string>>,
-): readonly string[] {
-  const read = readHeaders(config)
-  return Object.keys(sent).filter((name) => read(name) === sent[name])
-}
-
-const NO_NAMES: readonly string[] = []
-
-function readHeaders(config: InternalAxiosRequestConfig): (name: string) => string | undefined {
-  const source = (config.headers ?? {}) as unknown as {
-    get?: (name: string) => unknown
-  } & Record<string, unknown>
-  return (name) => {
-    try {
-      const value = typeof source.get === 'function' ? source.get(name) : source[name]
-      return typeof value === 'string' ? value : undefined
-    } catch {
-      return undefined
-    }
-  }
 }

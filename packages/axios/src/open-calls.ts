@@ -1,4 +1,4 @@
-import type { ClientSpanHandle } from '@tracehop/core/adapter'
+import type { Attempt } from './attempt.js'
 
 // A call whose result an earlier-registered interceptor hid from ours (it returned a value or
 // threw something without the config) is given up on after this long: finished as lost, so no
@@ -10,29 +10,29 @@ const GIVE_UP_AFTER_MS = 10 * 60_000
  * retry, says which attempt it was sent as.
  */
 export class OpenCalls {
-  private readonly byAttempt = new Map<number, { call: ClientSpanHandle; since: number }>()
+  private readonly byId = new Map<number, { attempt: Attempt; since: number }>()
 
-  add(attempt: number, call: ClientSpanHandle): void {
+  add(attempt: Attempt): void {
     const now = Date.now()
-    this.byAttempt.set(attempt, { call, since: now })
+    this.byId.set(attempt.id, { attempt, since: now })
     this.giveUpStale(now)
   }
 
-  /** The open call of `attempt`, if any. */
-  get(attempt: number): ClientSpanHandle | undefined {
-    return this.byAttempt.get(attempt)?.call
+  /** The open attempt numbered `id`, if any. */
+  get(id: number): Attempt | undefined {
+    return this.byId.get(id)?.attempt
   }
 
-  forget(attempt: number, call: ClientSpanHandle): void {
-    if (this.byAttempt.get(attempt)?.call === call) this.byAttempt.delete(attempt)
+  forget(attempt: Attempt): void {
+    if (this.byId.get(attempt.id)?.attempt === attempt) this.byId.delete(attempt.id)
   }
 
   private giveUpStale(now: number): void {
     // Entries are in insertion order, so the stale ones come first.
-    for (const [attempt, { call, since }] of this.byAttempt) {
+    for (const [id, { attempt, since }] of this.byId) {
       if (now - since < GIVE_UP_AFTER_MS) return
-      this.byAttempt.delete(attempt)
-      call.finish({ error: new Error('its result never reached the tracing interceptor') })
+      this.byId.delete(id)
+      attempt.call.finish({ error: new Error('its result never reached the tracing interceptor') })
     }
   }
 }

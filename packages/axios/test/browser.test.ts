@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type * as Axios from '@tracehop/axios'
-import type { AxiosStatic } from 'axios'
+import type * as Core from '@tracehop/core'
+import type { AxiosStatic, InternalAxiosRequestConfig } from 'axios'
 import { useTestPage } from '../../../test/support/browser-bundle.js'
 import type { Echo } from '../../../test/support/echo-server.js'
 import { useRecordingTracer } from '../../../test/support/recording-tracer.js'
@@ -12,12 +13,14 @@ import { useRecordingTracer } from '../../../test/support/recording-tracer.js'
 interface PageExports {
   axios: AxiosStatic
   registerTracingInterceptor: typeof Axios.registerTracingInterceptor
+  withSpan: typeof Core.withSpan
 }
 
 describe('registerTracingInterceptor in a page (browser build)', () => {
   const page = useTestPage<PageExports>(
     `export { default as axios } from 'axios'
-export { registerTracingInterceptor } from '@tracehop/axios'`,
+export { registerTracingInterceptor } from '@tracehop/axios'
+export { withSpan } from '@tracehop/core'`,
     { ReadableStream },
   )
   const { site, api } = page
@@ -64,5 +67,25 @@ export { registerTracingInterceptor } from '@tracehop/axios'`,
     const [span] = recording.tracer.finishedSpans()
     assert.equal(span?.tags['http.url'], `${api.url}/data`)
     assert.equal(sent[0]?.traceparent, undefined, 'another origin: no trace header')
+  })
+
+  it("should keep a retry re-sent from a promise callback in the first attempt's trace", async () => {
+    const client = page.exports.axios.create({ adapter: 'fetch' })
+    page.exports.registerTracingInterceptor(client, { tracer: recording.tracer })
+    // As axios-retry does: the failed attempt's config, sent again once its error is seen.
+    client.interceptors.response.use(undefined, (error: { config: InternalAxiosRequestConfig }) => {
+      const config = error.config as InternalAxiosRequestConfig & { retried?: boolean }
+      if (config.retried === true) return Promise.reject(new Error('retried already'))
+      config.retried = true
+      return client.request(config)
+    })
+    const sentBefore = site.received.length
+    const parent = recording.tracer.startSpan('handler')
+    await assert.rejects(page.exports.withSpan(parent, () => client.get(`${site.url}/status/503`)))
+    parent.finish()
+    const attempts = recording.tracer.finishedSpans().filter((span) => span !== parent)
+    assert.equal(attempts.length, 2)
+    for (const span of attempts) assert.equal(span.parentId, parent.spanId)
+    assert.equal(site.received.length - sentBefore, 2)
   })
 })
