@@ -34,11 +34,11 @@ export class ClientTracing {
   private readonly settings: ClientSettings
   private readonly ignore: IgnoreRule<ClientRequestInfo> | undefined
   private readonly propagates: PropagationRule
-  private warnedPropagateUnheld = false
 
   /** `page`: the browser page the calls are made from (browser builds), else undefined. */
   constructor(
-    private readonly component: string,
+    /** The `component` tag of its spans. */
+    readonly component: string,
     options: ClientTracingOptions = {},
     page?: Page,
   ) {
@@ -62,8 +62,13 @@ export class ClientTracing {
     if (ignore !== undefined && guard.ignores(ignore, request, pathOf(href))) return undefined
     // The tracer's own instrumentation of this transport makes the client span and injects.
     const transport = request.transport
-    if (transport !== undefined && tracerTracesTransport(transport)) {
-      this.warnPropagateUnheld(transport)
+    // No transport is anyone else's to trace in a page.
+    if (
+      !globalThis.__TRACEHOP_BROWSER__ &&
+      transport !== undefined &&
+      tracerTracesTransport(transport)
+    ) {
+      warnPropagateUnheld(this, options.propagate, transport)
       return undefined
     }
     const parentSpan = parent === undefined ? activeSpan() : (parent ?? undefined)
@@ -111,20 +116,6 @@ export class ClientTracing {
     return this.propagates(absolute, parseUrl(absolute))
   }
 
-  // The instrumentation injects into every call it traces, whatever `propagate` says: an app that
-  // limits where trace headers go must hear that the limit does not hold there.
-  private warnPropagateUnheld(transport: Transport): void {
-    const { propagate } = this.settings.options
-    if (propagate === undefined || propagate === true || this.warnedPropagateUnheld) return
-    this.warnedPropagateUnheld = true
-    warn(
-      'TRACEHOP_PROPAGATE_UNHELD',
-      `tracehop: ${this.component}'s propagate option does not hold for calls over ${transport}: ` +
-        "the tracer's own instrumentation traces them and sends their trace headers (see its " +
-        'ignoreOutgoingRequestHook or ignoreRequestHook)',
-    )
-  }
-
   /** Reports a failure of the adapter's own glue through `onError` (once per site per 10 s). */
   report(where: string, error: unknown): void {
     this.settings.guard.report(where, error)
@@ -146,7 +137,8 @@ export class ClientTracing {
             : undefined
       const name = key.toLowerCase()
       if (value !== undefined && isHeaderName(name) && isHeaderValue(value)) {
-        headers[name] = padB3Id(name, value)
+        // jaeger-client, which writes B3 ids short, runs in Node only.
+        headers[name] = globalThis.__TRACEHOP_BROWSER__ ? value : padB3Id(name, value)
       }
     }
     return headers
@@ -218,6 +210,25 @@ export function createClientTracing(
   options: ClientTracingOptions = {},
 ): ClientTracing {
   return new ClientTracing(component, options)
+}
+
+// The instrumentation injects into every call it traces, whatever `propagate` says: an app that
+// limits where trace headers go must hear, once per client, that the limit does not hold there.
+const warnedUnheld = new WeakSet<ClientTracing>()
+
+function warnPropagateUnheld(
+  client: ClientTracing,
+  propagate: ClientTracingOptions['propagate'],
+  transport: Transport,
+): void {
+  if (propagate === undefined || propagate === true || warnedUnheld.has(client)) return
+  warnedUnheld.add(client)
+  warn(
+    'TRACEHOP_PROPAGATE_UNHELD',
+    `tracehop: ${client.component}'s propagate option does not hold for calls over ${transport}: ` +
+      "the tracer's own instrumentation traces them and sends their trace headers (see its " +
+      'ignoreOutgoingRequestHook or ignoreRequestHook)',
+  )
 }
 
 // In a page, a relative URL is relative to the document, as the HTTP client resolves it.

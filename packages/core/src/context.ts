@@ -17,7 +17,7 @@ type GlobalWithState = typeof globalThis & { [STATE_KEY]?: ContextState }
 const state: ContextState = ((globalThis as GlobalWithState)[STATE_KEY] ??= defaultState())
 
 function defaultState(): ContextState {
-  const fallback = asyncLocalStore() ?? stackStore()
+  const fallback = (globalThis.__TRACEHOP_BROWSER__ ? undefined : asyncLocalStore()) ?? stackStore()
   return { store: fallback, fallback }
 }
 

@@ -41,7 +41,7 @@ function emitWarning(error: unknown, where: string): void {
  */
 export function warn(code: string, message: string): void {
   const nodeProcess = globalThis.process as NodeJS.Process | undefined
-  if (typeof nodeProcess?.emitWarning === 'function') {
+  if (!globalThis.__TRACEHOP_BROWSER__ && typeof nodeProcess?.emitWarning === 'function') {
     nodeProcess.emitWarning(message, { code })
   } else {
     console.warn(`${message} [${code}]`)
