@@ -34,14 +34,19 @@ export function tracedFetch(
   // In Node a fetch goes out through undici: Node's own, bound or wrapped, and the undici
   // package's. Were tracehop to inject beside instrumentation-undici, undici would send two
   // traceparent lines; a fetch over another transport is then left untraced instead.
-  return traceFetch(fetchImpl, options, 'undici')
+  return traceFetch(fetchImpl, options, 'undici', keepsRequestReferrer())
 }
 
-/** tracedFetch() for calls that go out through `transport` (undefined: not known). */
+/**
+ * tracedFetch() for calls that go out through `transport` (undefined: not known), in a runtime
+ * whose fetch keeps a Request's referrer under an empty init (`keepsReferrer`), as the standard
+ * says.
+ */
 export function traceFetch(
   fetchImpl: Fetch,
   options: FetchTracingOptions,
   transport: Transport | undefined,
+  keepsReferrer: boolean,
 ): Fetch {
   const tracing = createClientTracing('fetch', options)
   const traced = async function tracehopFetch(
@@ -68,7 +73,9 @@ export function traceFetch(
       if (Object.keys(call.headers).length > 0) {
         const headers = mergeHeaders(request, init, call.headers)
         // Reads the caller's init, as fetch itself would: a getter that throws fails the call.
-        if (headers !== undefined) tracedInit = withHeaders(request, init, headers)
+        if (headers !== undefined) {
+          tracedInit = withHeaders(keepsReferrer ? request : undefined, init, headers)
+        }
       }
       response = await fetchImpl(input, tracedInit)
     } catch (error) {
@@ -134,7 +141,8 @@ const INIT_MEMBERS = [
 // The caller's init with the trace headers: its own properties (a `dispatcher` for undici, say)
 // and every member of fetch's init it has. fetch keeps a Request's referrer and referrer policy
 // only when its init is empty, which an init is unless one of those members is not undefined
-// (other properties do not count): then the Request's own go into this one.
+// (other properties do not count): then the Request's own go into this one (`request`: undefined
+// where the runtime's fetch never keeps them).
 function withHeaders(request: RequestLike | undefined, init: FetchInit, headers: Headers) {
   const traced: Record<string, unknown> = { ...init }
   let given = false
@@ -154,6 +162,18 @@ function withHeaders(request: RequestLike | undefined, init: FetchInit, headers:
     }
   }
   return traced as RequestInit
+}
+
+// Whether Node's Request keeps a Request's referrer under an empty init, as the standard says.
+// Undici 7 (Node 24) resets it under any init or none, so its fetch never sends it; a traced call
+// must not send it either. The undici package's fetch is taken to be Node's version of it.
+function keepsRequestReferrer(): boolean {
+  try {
+    const probe = new Request('http://probe.invalid/', { referrer: '' })
+    return new Request(probe, {}).referrer === ''
+  } catch {
+    return true
+  }
 }
 
 // What a failed call's error says: a timeout, an abort or a failure. The error and the caller's
