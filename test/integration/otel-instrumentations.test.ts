@@ -28,13 +28,18 @@ const CALLER_TRACE = '0af7651916cd43dd8448eb211c80319c'
 const CALLER_SPAN = 'b7ad6b7169203331'
 const child = fileURLToPath(new URL('./children/otel-instrumented.ts', import.meta.url))
 
-async function serveOne(trustIncoming: boolean, fromCaller = true): Promise<Outcome> {
+async function serveOne(
+  trustIncoming: boolean,
+  fromCaller = true,
+  dropEdge = false,
+): Promise<Outcome> {
   const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child], {
     timeout: 60_000,
     env: {
       ...process.env,
       TRACEPARENT: fromCaller ? `00-${CALLER_TRACE}-${CALLER_SPAN}-01` : '',
       TRUST_INCOMING: String(trustIncoming),
+      DROP_EDGE: String(dropEdge),
     },
   })
   return JSON.parse(stdout) as Outcome
@@ -106,4 +111,16 @@ describe('@tracehop/otel with the OTel HTTP and undici instrumentations enabled'
       }
     })
   }
+
+  it("should hold the HTTP instrumentation's decision to sample a request out", async () => {
+    const { status, spans, received } = await serveOne(true, false, true)
+    assert.equal(status, '200')
+    assert.deepEqual(spans, [], 'nothing of the request is recorded')
+    const traces = new Set(received.map((call) => call.traceparents[0]?.split('-')[1]))
+    assert.equal(traces.size, 1, 'every call in the trace the edge started')
+    for (const call of received) {
+      assert.equal(call.traceparents.length, 1)
+      assert.match(call.traceparents[0] ?? '', /-00$/, `${call.path}: sampled out`)
+    }
+  })
 })

@@ -3,6 +3,7 @@
 // caller.
 import {
   context as otelContext,
+  createContextKey,
   isSpanContextValid,
   ROOT_CONTEXT,
   SpanKind,
@@ -25,9 +26,10 @@ export function parentContext(
 ): Context {
   const given = parent === undefined ? ROOT_CONTEXT : parent.toContext()
   if (kind === SpanKind.SERVER && (parent === undefined || parent.fromCarrier)) {
-    const active = trace.getSpan(otelContext.active())
+    const activeContext = otelContext.active()
+    const active = trace.getSpan(activeContext)
     // The caller's context (a propagator's flags too), under the instrumentation's span.
-    if (active !== undefined && isSameRequest(active, parent, refusedCaller)) {
+    if (active !== undefined && isSameRequest(activeContext, active, parent, refusedCaller)) {
       return trace.setSpan(given, active)
     }
   }
@@ -45,20 +47,31 @@ interface InstrumentationSpan {
 // in the caller's trace, or, with no caller trace, a root itself. With `trustIncoming: false`
 // tracehop reads no caller, and an instrumentation span that continued one is not joined.
 function isSameRequest(
+  activeContext: Context,
   active: OtelSpan,
   caller: BridgeSpanContext | undefined,
   refusedCaller: boolean,
 ): boolean {
   const span = active as InstrumentationSpan
-  // A span its sampler dropped says neither its kind nor its parent. Active where a request's
-  // span starts, it is the edge instrumentation's: left out, tracehop's span would be a new root
-  // sampled anew, and the edge's decision not to sample would not hold.
+  // A span its sampler dropped says neither its kind nor its parent: instrumentation-http's is
+  // told by the metadata it keeps beside it (another, such as the app's start-up span active where
+  // the server listens, is no request's). Left out, tracehop's span would be a new root sampled
+  // anew, and the edge's decision not to sample would not hold.
   const recorded = active.isRecording()
-  if (recorded && span.kind !== SpanKind.SERVER) return false
+  if (recorded ? span.kind !== SpanKind.SERVER : !isEdgeSpan(activeContext, active)) return false
   if (caller !== undefined && isSpanContextValid(caller.otel)) {
     return active.spanContext().traceId === caller.otel.traceId
   }
   // Only a caller tracehop read nothing from, trusted, may be the one it continued.
   if (!recorded) return !refusedCaller
   return span.parentSpanContext === undefined && span.parentSpanId === undefined
+}
+
+// @opentelemetry/core's key (context keys are registered symbols), not imported: the API alone is
+// a dependency. instrumentation-http keeps the request's SERVER span there too.
+export const RPC_METADATA = createContextKey('OpenTelemetry SDK Context Key RPC_METADATA')
+
+/** Whether `span` is the SERVER span instrumentation-http made for the request `active` serves. */
+export function isEdgeSpan(active: Context, span: OtelSpan): boolean {
+  return (active.getValue(RPC_METADATA) as { span?: unknown } | undefined)?.span === span
 }

@@ -12,6 +12,7 @@ import {
 } from '@opentelemetry/api'
 import type { ContextStore, Transport } from '@tracehop/core/adapter'
 import type { Span } from 'opentracing'
+import { isEdgeSpan, RPC_METADATA } from './edge.js'
 import { ACTIVE_SPAN_KEY, BridgeSpan, withOnlyBaggage } from './span.js'
 import { OpenTracingOnOtel } from './tracer.js'
 
@@ -66,22 +67,19 @@ export function otelContextStore(
 }
 
 // Where a span's context is entered from: the active one, except for a request's span that did not
-// continue the instrumentation SERVER span active there (it served a caller tracehop does not
-// trust). What a propagator read from that caller (B3's debug flag) stays behind, or
-// instrumentation-http and -undici would send it on with the request's calls; the RPC metadata
-// instrumentation-http keeps there for its own span's route goes on.
+// continue the SERVER span instrumentation-http made active for the request (it served a caller
+// tracehop does not trust). What a propagator read from that caller (B3's debug flag) stays
+// behind, or instrumentation-http and -undici would send it on with the request's calls; the RPC
+// metadata instrumentation-http keeps there for its own span's route goes on. Entered again
+// later (from inside the request), a span's context is entered from the active one.
 function startingPoint(span: Span, active: Context): Context {
   if (!(span instanceof BridgeSpan) || span.startKind !== SpanKind.SERVER) return active
   const base = span.spanContext.base
   const instrumentation = trace.getSpan(active)
   if (instrumentation === undefined || trace.getSpan(base) === instrumentation) return active
-  const rpc = active.getValue(RPC_METADATA)
-  return rpc === undefined ? base : base.setValue(RPC_METADATA, rpc)
+  if (!isEdgeSpan(active, instrumentation)) return active
+  return base.setValue(RPC_METADATA, active.getValue(RPC_METADATA))
 }
-
-// @opentelemetry/core's key (context keys are registered symbols), not imported: the API alone is
-// a dependency.
-const RPC_METADATA = createContextKey('OpenTelemetry SDK Context Key RPC_METADATA')
 
 const PROBE = createContextKey('tracehop context probe')
 

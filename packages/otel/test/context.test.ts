@@ -10,6 +10,7 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
+  type Span as OtelSpan,
 } from '@opentelemetry/api'
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3'
 import {
@@ -60,6 +61,27 @@ const B3_DEBUG_CALLER = {
   'x-b3-flags': '1',
 }
 
+// @opentelemetry/core's RPC metadata key, where instrumentation-http keeps its SERVER span.
+const RPC_METADATA = createContextKey('OpenTelemetry SDK Context Key RPC_METADATA')
+
+// The context instrumentation-http runs a request's handlers in, `span` its SERVER span.
+function servedBy(span: OtelSpan, from = context.active()) {
+  return trace.setSpan(from, span).setValue(RPC_METADATA, { type: 'http', span })
+}
+
+// Samples out a root span named `name`, and samples every other root.
+function samplerDropping(name: string) {
+  return new ParentBasedSampler({
+    root: {
+      shouldSample: (_context, _traceId, spanName) => ({
+        decision:
+          spanName === name ? SamplingDecision.NOT_RECORD : SamplingDecision.RECORD_AND_SAMPLED,
+      }),
+      toString: () => `drops ${name}`,
+    },
+  })
+}
+
 // Runs `fn` with B3 propagation where instrumentation-http would: in the caller's context, with
 // its own SERVER span continuing it.
 function behindInstrumentationHttp<T>(headers: Record<string, string>, fn: () => T): T {
@@ -68,7 +90,7 @@ function behindInstrumentationHttp<T>(headers: Record<string, string>, fn: () =>
     const extracted = propagation.extract(ROOT_CONTEXT, headers)
     const httpSpan = otelTracer.startSpan('GET', { kind: SpanKind.SERVER }, extracted)
     try {
-      return context.with(trace.setSpan(extracted, httpSpan), fn)
+      return context.with(servedBy(httpSpan, extracted), fn)
     } finally {
       httpSpan.end()
     }
@@ -364,25 +386,23 @@ describe('propagation through the OTel propagator', () => {
 
   it("should keep an untrusted caller's flags from what OTel instrumentations send", () => {
     const untrusting = createServerTracing('test', { tracer, trustIncoming: false })
-    const rpcMetadata = createContextKey('OpenTelemetry SDK Context Key RPC_METADATA')
-    type Seen = [sent: Record<string, string>, metadata: unknown]
-    const [sent, metadata] = behindInstrumentationHttp(B3_DEBUG_CALLER, () =>
-      context.with(context.active().setValue(rpcMetadata, { type: 'http' }), (): Seen => {
-        const handle = untrusting.start({ method: 'GET', url: '/', headers: B3_DEBUG_CALLER })
-        // What instrumentation-http or -undici injects for a call the request makes.
-        const made = handle?.run((): Seen => {
-          const carrier: Record<string, string> = {}
-          propagation.inject(context.active(), carrier)
-          return [carrier, context.active().getValue(rpcMetadata)]
-        })
-        handle?.finish({ statusCode: 200 })
-        return made ?? [{}, undefined]
-      }),
-    )
+    type Seen = [sent: Record<string, string>, metadata: unknown, edgeMetadata: unknown]
+    const [sent, metadata, edgeMetadata] = behindInstrumentationHttp(B3_DEBUG_CALLER, (): Seen => {
+      const handle = untrusting.start({ method: 'GET', url: '/', headers: B3_DEBUG_CALLER })
+      // What instrumentation-http or -undici injects for a call the request makes.
+      const made = handle?.run(() => {
+        const carrier: Record<string, string> = {}
+        propagation.inject(context.active(), carrier)
+        return [carrier, context.active().getValue(RPC_METADATA)] as const
+      })
+      handle?.finish({ statusCode: 200 })
+      return [...(made ?? [{}, undefined]), context.active().getValue(RPC_METADATA)]
+    })
     assert.match(sent['x-b3-traceid'] ?? '', /^[0-9a-f]{32}$/)
     assert.notEqual(sent['x-b3-traceid'], B3_DEBUG_CALLER['x-b3-traceid'])
     assert.equal(sent['x-b3-flags'], undefined, "the caller's debug flag stays out")
-    assert.deepEqual(metadata, { type: 'http' }, "instrumentation-http's metadata is kept")
+    assert.ok(edgeMetadata !== undefined)
+    assert.equal(metadata, edgeMetadata, "instrumentation-http's metadata is kept")
   })
 
   it('should send what was set on an OTel span over what the request span set', () => {
@@ -417,22 +437,12 @@ describe('propagation through the OTel propagator', () => {
   for (const trustIncoming of [true, false]) {
     it(`should hold the decision of an edge span its sampler dropped (trustIncoming: ${trustIncoming})`, () => {
       // Drops the instrumentation's root SERVER span and would sample any other root.
-      sdk.sampler = new ParentBasedSampler({
-        root: {
-          shouldSample: (_context, _traceId, name) => ({
-            decision:
-              name === 'edge' ? SamplingDecision.NOT_RECORD : SamplingDecision.RECORD_AND_SAMPLED,
-          }),
-          toString: () => 'drops the edge',
-        },
-      })
+      sdk.sampler = samplerDropping('edge')
       const tracing = createServerTracing('test', { tracer, trustIncoming })
       // What instrumentation-http leaves active for a request that sent no trace context.
       const edge = otelTracer.startSpan('edge', { kind: SpanKind.SERVER })
       assert.equal(edge.isRecording(), false)
-      const carrier = context.with(trace.setSpan(context.active(), edge), () =>
-        serveAndCallOut({}, tracing),
-      )
+      const carrier = context.with(servedBy(edge), () => serveAndCallOut({}, tracing))
       edge.end()
       const edgeTrace = edge.spanContext().traceId
       if (trustIncoming) {
@@ -445,6 +455,35 @@ describe('propagation through the OTel propagator', () => {
       }
     })
   }
+
+  it("should not take a dropped span that is no request's edge, a start-up span say, for one", () => {
+    sdk.sampler = samplerDropping('start-up')
+    const startUp = otelTracer.startSpan('start-up')
+    // Node runs a server's requests in the context it started listening in.
+    const carrier = context.with(trace.setSpan(context.active(), startUp), () =>
+      serveAndCallOut({}),
+    )
+    startUp.end()
+    assert.equal(sdk.spans().length, 2, 'the request and its call, in a trace of their own')
+    assert.doesNotMatch(carrier.traceparent ?? '', new RegExp(startUp.spanContext().traceId))
+  })
+
+  it("should keep the context's values when a request's span is entered again inside it", () => {
+    const untrusting = createServerTracing('test', { tracer, trustIncoming: false })
+    const tenant = createContextKey('tenant')
+    const [seen, span] = behindInstrumentationHttp(B3_DEBUG_CALLER, () => {
+      const handle = untrusting.start({ method: 'GET', url: '/', headers: B3_DEBUG_CALLER })
+      assert.ok(handle)
+      const inside = handle.run(() =>
+        context.with(context.active().setValue(tenant, 'acme'), () =>
+          withSpan(handle.span, () => [context.active().getValue(tenant), trace.getActiveSpan()]),
+        ),
+      )
+      handle.finish({ statusCode: 200 })
+      return [inside, otelOf(handle.span)]
+    })
+    assert.deepEqual(seen, ['acme', span])
+  })
 
   it('should keep the sampled flag of an unsampled trace downstream', () => {
     sdk.sampler = new ParentBasedSampler({ root: new AlwaysOffSampler() })

@@ -2,7 +2,8 @@
 // undici instrumentations are enabled too, as users enable them. It serves one request, which
 // calls a downstream once with axios and once with fetch, then prints what the SDK recorded and
 // what the downstream received, as JSON. TRUST_INCOMING=false puts tracehop at a public edge;
-// an empty TRACEPARENT sends the request with none.
+// an empty TRACEPARENT sends the request with none; DROP_EDGE=true samples out the first root span
+// started, the HTTP instrumentation's for the request.
 import { once } from 'node:events'
 import { createRequire } from 'node:module'
 import net from 'node:net'
@@ -25,7 +26,7 @@ const require = createRequire(import.meta.url)
 // The SDK and the instrumentations first: they patch modules as these load.
 const { NodeTracerProvider } =
   require('@opentelemetry/sdk-trace-node') as typeof OpentelemetrySdkTraceNodeModule
-const { InMemorySpanExporter, SimpleSpanProcessor } =
+const { InMemorySpanExporter, ParentBasedSampler, SamplingDecision, SimpleSpanProcessor } =
   require('@opentelemetry/sdk-trace-base') as typeof OpentelemetrySdkTraceBaseModule
 const { registerInstrumentations } =
   require('@opentelemetry/instrumentation') as typeof OpentelemetryInstrumentationModule
@@ -35,7 +36,22 @@ const { UndiciInstrumentation } =
   require('@opentelemetry/instrumentation-undici') as typeof OpentelemetryInstrumentationUndiciModule
 
 const exporter = new InMemorySpanExporter()
-const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
+let roots = 0
+const sampler = new ParentBasedSampler({
+  root: {
+    shouldSample: () => ({
+      decision:
+        roots++ === 0 && process.env.DROP_EDGE === 'true'
+          ? SamplingDecision.NOT_RECORD
+          : SamplingDecision.RECORD_AND_SAMPLED,
+    }),
+    toString: () => 'drops the first root span when DROP_EDGE=true',
+  },
+})
+const provider = new NodeTracerProvider({
+  sampler,
+  spanProcessors: [new SimpleSpanProcessor(exporter)],
+})
 provider.register()
 registerInstrumentations({
   instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation()],
