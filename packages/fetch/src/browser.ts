@@ -15,5 +15,5 @@ export function tracedFetch(
   fetchImpl: Fetch = globalThis.fetch,
   options: FetchTracingOptions = {},
 ): Fetch {
-  return traceFetch(fetchImpl, options, undefined, true)
+  return traceFetch(fetchImpl, options, undefined, () => true)
 }

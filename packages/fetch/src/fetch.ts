@@ -34,19 +34,19 @@ export function tracedFetch(
   // In Node a fetch goes out through undici: Node's own, bound or wrapped, and the undici
   // package's. Were tracehop to inject beside instrumentation-undici, undici would send two
   // traceparent lines; a fetch over another transport is then left untraced instead.
-  return traceFetch(fetchImpl, options, 'undici', keepsRequestReferrer())
+  return traceFetch(fetchImpl, options, 'undici', keepsRequestReferrer)
 }
 
 /**
  * tracedFetch() for calls that go out through `transport` (undefined: not known), in a runtime
- * whose fetch keeps a Request's referrer under an empty init (`keepsReferrer`), as the standard
- * says.
+ * where `keepsReferrer` tells whether fetch keeps a Request's referrer under an empty init, as
+ * the standard says.
  */
 export function traceFetch(
   fetchImpl: Fetch,
   options: FetchTracingOptions,
   transport: Transport | undefined,
-  keepsReferrer: boolean,
+  keepsReferrer: (request: RequestLike) => boolean,
 ): Fetch {
   const tracing = createClientTracing('fetch', options)
   const traced = async function tracehopFetch(
@@ -74,7 +74,7 @@ export function traceFetch(
         const headers = mergeHeaders(request, init, call.headers)
         // Reads the caller's init, as fetch itself would: a getter that throws fails the call.
         if (headers !== undefined) {
-          tracedInit = withHeaders(keepsReferrer ? request : undefined, init, headers)
+          tracedInit = withHeaders(request, init, headers, keepsReferrer)
         }
       }
       response = await fetchImpl(input, tracedInit)
@@ -141,9 +141,14 @@ const INIT_MEMBERS = [
 // The caller's init with the trace headers: its own properties (a `dispatcher` for undici, say)
 // and every member of fetch's init it has. fetch keeps a Request's referrer and referrer policy
 // only when its init is empty, which an init is unless one of those members is not undefined
-// (other properties do not count): then the Request's own go into this one (`request`: undefined
-// where the runtime's fetch never keeps them).
-function withHeaders(request: RequestLike | undefined, init: FetchInit, headers: Headers) {
+// (other properties do not count): then the Request's own go into this one, where the runtime's
+// fetch keeps them at all.
+function withHeaders(
+  request: RequestLike | undefined,
+  init: FetchInit,
+  headers: Headers,
+  keepsReferrer: (request: RequestLike) => boolean,
+) {
   const traced: Record<string, unknown> = { ...init }
   let given = false
   if (init != null) {
@@ -155,7 +160,7 @@ function withHeaders(request: RequestLike | undefined, init: FetchInit, headers:
     }
   }
   traced.headers = headers
-  if (request !== undefined && !given) {
+  if (request !== undefined && !given && keepsReferrer(request)) {
     if (typeof request.referrer === 'string') traced.referrer = request.referrer
     if (typeof request.referrerPolicy === 'string') {
       traced.referrerPolicy = request.referrerPolicy
@@ -164,13 +169,21 @@ function withHeaders(request: RequestLike | undefined, init: FetchInit, headers:
   return traced as RequestInit
 }
 
-// Whether Node's Request keeps a Request's referrer under an empty init, as the standard says.
-// Undici 7 (Node 24) resets it under any init or none, so its fetch never sends it; a traced call
-// must not send it either. The undici package's fetch is taken to be Node's version of it.
-function keepsRequestReferrer(): boolean {
+// Whether a Request's class keeps a Request's referrer under an empty init, as the standard says.
+// Undici 7 (Node 24's, and the undici package's since 7) resets it under any init or none, so its
+// fetch never sends it; a traced call must not send it either. Asked once per class: the fetch a
+// Request is given to is the one of its undici.
+const referrerKept = new WeakMap<object, boolean>()
+function keepsRequestReferrer(request: RequestLike): boolean {
   try {
-    const probe = new Request('http://probe.invalid/', { referrer: '' })
-    return new Request(probe, {}).referrer === ''
+    const RequestClass = request.constructor as typeof Request
+    let kept = referrerKept.get(RequestClass)
+    if (kept === undefined) {
+      const probe = new RequestClass('http://probe.invalid/', { referrer: '' })
+      kept = new RequestClass(probe, {}).referrer === ''
+      referrerKept.set(RequestClass, kept)
+    }
+    return kept
   } catch {
     return true
   }

@@ -233,6 +233,22 @@ describe('tracedFetch', () => {
     assert.equal(sentSpanId(), recording.tracer.finishedSpans()[0]?.spanId)
   })
 
+  it("should send an undici Request's referrer as undici's fetch does, on every Node", async () => {
+    const undiciTraced = tracedFetch(undiciFetch as unknown as typeof globalThis.fetch, {
+      tracer: recording.tracer,
+    })
+    const referrer = `${echo.url}/page?step=4`
+    const made = (): unknown =>
+      new UndiciRequest(`${echo.url}/undici-referred`, { referrer, referrerPolicy: 'unsafe-url' })
+    await undiciFetch(made() as Parameters<typeof undiciFetch>[0])
+    const untraced = lastEcho().headers.referer
+    await undiciTraced(made() as Request)
+    assert.ok(lastEcho().headers.traceparent)
+    assert.equal(lastEcho().headers.referer, untraced)
+    // This undici is 7, which drops it, whatever undici the Node running here has.
+    assert.equal(untraced, undefined)
+  })
+
   it('should record abort(reason) as aborted, whatever the reason is', async () => {
     for (const reason of [new Error('user cancelled'), 'navigated away']) {
       const controller = new AbortController()
