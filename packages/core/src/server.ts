@@ -139,8 +139,11 @@ export class ServerTracing {
     // Which method `_OTHER` stands for, under OpenTelemetry's name (no OpenTracing one exists).
     if (method === OTHER_METHOD) tags['http.request.method_original'] = capTag(request.method)
     // Without a Host the URL is the bare target, which loses the scheme: it goes under
-    // OpenTelemetry's name too, where a backend needs it (HTTP/1.0 clients, health probes).
-    if (url === request.url && !url.includes('://')) tags['url.scheme'] = request.protocol ?? 'http'
+    // OpenTelemetry's name too, where a backend needs it (HTTP/1.0 clients, health probes). Only
+    // a target that is not a path may be an absolute URL (a proxy's request).
+    if (url === request.url && (url.startsWith('/') || !url.includes('://'))) {
+      tags['url.scheme'] = request.protocol ?? 'http'
+    }
     if (request.remoteAddress !== undefined) addPeerAddress(tags, request.remoteAddress)
     if (request.remotePort !== undefined) tags['peer.port'] = request.remotePort
     return tags

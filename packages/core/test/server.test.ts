@@ -155,6 +155,21 @@ describe('server lifecycle', () => {
     )
   })
 
+  it('should tag the scheme of a target that is not an absolute URL, whatever its query holds', () => {
+    const tracer = new RecordingTracer()
+    const tracing = createServerTracing('test', { tracer })
+    const targets: Array<[url: string, host: string | undefined, scheme: string | undefined]> = [
+      ['/login?next=https://shop.test/home', undefined, 'https'],
+      ['http://shop.test/home', undefined, undefined],
+      ['/home', 'shop.test', undefined],
+    ]
+    for (const [url, host, scheme] of targets) {
+      tracing.start({ ...request(), url, host, protocol: 'https' })?.finish({ statusCode: 200 })
+      const span = tracer.finishedSpans().at(-1)
+      assert.equal(span?.tags['url.scheme'], scheme, url)
+    }
+  })
+
   it('should record IPv6 and IPv4-mapped peers', () => {
     const tracer = new RecordingTracer()
     const tracing = createServerTracing('test', { tracer })

@@ -124,10 +124,11 @@ export function mapTags(
   }
 }
 
-// A server's `http.url` is the request target, made absolute when the Host was known.
+// A server's `http.url` is the request target, made absolute when the Host was known. A path
+// (which a URL in its query does not make absolute) has no scheme.
 function serverUrl(url: string, attributes: Attributes): void {
   let rest = url
-  const schemeEnd = url.indexOf('://')
+  const schemeEnd = url.startsWith('/') ? -1 : url.indexOf('://')
   if (schemeEnd !== -1) {
     const scheme = url.slice(0, schemeEnd)
     attributes['url.scheme'] = scheme

@@ -68,6 +68,16 @@ describe('spans on the OTel SDK', () => {
     assert.equal(attributes['server.address'], undefined)
   })
 
+  it('should read a path with a URL in its query as a path', () => {
+    const url = '/login?next=https://shop.test/home'
+    server.start({ ...request, url, host: undefined, protocol: 'https' })?.finish({})
+    const { attributes } = only()
+    assert.equal(attributes['url.scheme'], 'https')
+    assert.equal(attributes['url.path'], '/login')
+    assert.equal(attributes['url.query'], 'next=https://shop.test/home')
+    assert.equal(attributes['server.address'], undefined)
+  })
+
   it('should record a method outside the known set as _OTHER, named HTTP, with the original', () => {
     server.start({ ...request, method: 'PURGE' })?.finish({ statusCode: 200 })
     const { name, attributes } = only()
