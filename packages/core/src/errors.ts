@@ -28,7 +28,7 @@ export class ErrorReporter {
 }
 
 function emitWarning(error: unknown, where: string): void {
-  const detail = error instanceof Error ? error.message : String(error)
+  const detail = isError(error) ? error.message : String(error)
   warn(
     'TRACEHOP_TRACER_ERROR',
     `tracehop: ${where} failed, the request goes on untraced there: ${detail}`,
@@ -68,7 +68,7 @@ export function failureLog(failure: Failure): Record<string, unknown> {
       message: status === undefined ? 'request failed' : `HTTP status ${status}`,
     }
   }
-  if (error instanceof Error) {
+  if (isError(error)) {
     return {
       event: 'error',
       'error.object': error,
@@ -82,6 +82,16 @@ export function failureLog(failure: Failure): Record<string, unknown> {
     'error.object': error,
     'error.kind': typeof error,
     message: safeString(() => String(failure.error)) ?? '',
+  }
+}
+
+// `instanceof` asks a proxy's getPrototypeOf trap, which may throw: such an error is told as an
+// object.
+function isError(value: unknown): value is Error {
+  try {
+    return value instanceof Error
+  } catch {
+    return false
   }
 }
 

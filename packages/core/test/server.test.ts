@@ -126,6 +126,21 @@ describe('server lifecycle', () => {
     assert.equal(span?.logs[0]?.fields['error.object'], first)
   })
 
+  it('should finish with an error whose every trap throws, a proxy say', () => {
+    const tracer = new RecordingTracer()
+    const trap = () => {
+      throw new Error('trap')
+    }
+    const error = new Proxy(new Error('db down'), { get: trap, getPrototypeOf: trap })
+    const handle = createServerTracing('test', { tracer }).start(request())
+    handle?.recordError(error)
+    handle?.finish({ statusCode: 500 })
+    const [span] = tracer.finishedSpans()
+    assert.equal(span?.finishCount, 1)
+    assert.equal(span?.tags.error, true)
+    assert.equal(span?.logs[0]?.fields['error.object'], error)
+  })
+
   it('should not tag an aborted request as an error', () => {
     const tracer = new RecordingTracer()
     createServerTracing('test', { tracer }).start(request())?.finish({ aborted: true })

@@ -158,7 +158,7 @@ export class BridgeSpan extends Span {
     const time = timestamp === undefined ? undefined : hrTime(timestamp)
     const event = fields.event
     const error = fields['error.object']
-    if (event === 'error' && error instanceof Error) {
+    if (event === 'error' && isError(error)) {
       // One event per error: code that logs an error and rethrows it has it logged again by
       // whoever catches it (tracehop itself, when the request or active span fails with it).
       if (this.exceptions?.has(error) === true) return
@@ -269,4 +269,14 @@ export function hrTime(milliseconds: number): HrTime {
   const seconds = Math.floor(milliseconds / 1000)
   const nanoseconds = Math.round((milliseconds - seconds * 1000) * 1000) * 1000
   return nanoseconds >= 1e9 ? [seconds + 1, nanoseconds - 1e9] : [seconds, nanoseconds]
+}
+
+// `instanceof` asks a proxy's getPrototypeOf trap, which may throw: such an error is logged from
+// the log's fields alone.
+function isError(value: unknown): value is Error {
+  try {
+    return value instanceof Error
+  } catch {
+    return false
+  }
 }

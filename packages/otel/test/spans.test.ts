@@ -400,6 +400,21 @@ describe('spans on the OTel SDK', () => {
     assert.equal(attributes['error.type'], 'Error')
   })
 
+  it('should record an error whose every trap throws, a proxy say, from the log alone', () => {
+    const trap = () => {
+      throw new Error('trap')
+    }
+    const error = new Proxy(new Error('db down'), { get: trap, getPrototypeOf: trap })
+    const span = tracer.startSpan('query')
+    span.log({ event: 'error', 'error.object': error, 'error.kind': 'Error', message: 'db down' })
+    span.finish()
+    const { events } = only()
+    assert.deepEqual(
+      events.map((event) => [event.name, event.attributes]),
+      [['exception', { 'exception.type': 'Error', 'exception.message': 'db down' }]],
+    )
+  })
+
   it('should write values that serialize to one string as that string, and keep number arrays', () => {
     const span = tracer.startSpan('GET', {
       tags: { 'span.kind': 'client', 'http.url': new URL('https://shop.test/a?b=1') },
