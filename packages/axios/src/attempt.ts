@@ -5,10 +5,12 @@ import type { InternalAxiosRequestConfig } from 'axios'
 import type { Span } from 'opentracing'
 import type { UrlInputs } from './urls.js'
 
-// The mark's key, a string: a copy of the config made by another interceptor keeps it, and axios
-// copies it when a retry re-sends the config. It says which attempt the config was sent as, and
-// the trace headers it carried, which the next attempt replaces or removes while leaving any the
-// app set itself.
+/**
+ * The config key of tracehop's mark: which attempt the config was sent as, and the trace headers
+ * it carried, which the next attempt replaces or removes while leaving any the app set itself. A
+ * string, so that a copy of the config made by another interceptor keeps it, and axios copies it
+ * when a retry re-sends the config.
+ */
 export const MARK = 'tracehop'
 
 /** What an attempt leaves on its config, as the app sees it (and an earlier version left it). */
@@ -55,7 +57,7 @@ export interface Attempt {
   cancellable: WeakRef<InternalAxiosRequestConfig> | undefined
 }
 
-// The mark an earlier attempt left on `config`, if it is one (anything else there is ignored).
+/** The mark an earlier attempt left on `config`, if it is one (anything else there is ignored). */
 export function markOf(config: InternalAxiosRequestConfig | undefined): Mark | undefined {
   const mark = (config as Record<string, unknown> | undefined)?.[MARK] as Partial<Mark> | undefined
   if (mark === null || typeof mark !== 'object' || typeof mark.attempt !== 'number')
