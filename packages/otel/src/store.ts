@@ -9,6 +9,7 @@ import {
   trace,
   type Baggage,
   type Context,
+  type Span as OtelSpan,
 } from '@opentelemetry/api'
 import type { ContextStore, Transport } from '@tracehop/core/adapter'
 import type { Span } from 'opentracing'
@@ -55,14 +56,55 @@ export function otelContextStore(
     },
     tracesTransport,
     run<T>(span: Span, fn: () => T): T {
-      let entered = startingPoint(span, context.active()).setValue(ACTIVE_SPAN_KEY, span)
+      const otelSpan = span instanceof BridgeSpan ? span.otel : undefined
+      let entered: Context = new SpanFrame(startingPoint(span, context.active()), span, otelSpan)
       if (span instanceof BridgeSpan) {
         // The span's baggage and no other: a root span (an untrusted caller's request, say) must
         // not pass on baggage an OTel instrumentation extracted before tracehop decided.
-        entered = withOnlyBaggage(trace.setSpan(entered, span.otel), span.spanContext.baggage)
+        entered = withOnlyBaggage(entered, span.spanContext.baggage)
       }
       return context.with(entered, fn)
     },
+  }
+}
+
+// The OTel API's own key for the active span (context keys are registered symbols).
+const OTEL_SPAN_KEY = createContextKey('OpenTelemetry Context Key SPAN')
+
+/**
+ * The context a span runs in: `parent` with tracehop's span and its OTel span (if any) set. One
+ * object, where setting both would copy every entry of `parent` twice: most requests never derive
+ * another context from it, and one that does pays for that copy then, once.
+ */
+class SpanFrame implements Context {
+  private flat: Context | undefined
+
+  constructor(
+    private readonly parent: Context,
+    private readonly span: Span,
+    private readonly otelSpan: OtelSpan | undefined,
+  ) {}
+
+  getValue(key: symbol): unknown {
+    if (key === ACTIVE_SPAN_KEY) return this.span
+    if (key === OTEL_SPAN_KEY && this.otelSpan !== undefined) return this.otelSpan
+    return this.parent.getValue(key)
+  }
+
+  setValue(key: symbol, value: unknown): Context {
+    return this.flattened().setValue(key, value)
+  }
+
+  deleteValue(key: symbol): Context {
+    return this.flattened().deleteValue(key)
+  }
+
+  private flattened(): Context {
+    if (this.flat === undefined) {
+      const withSpan = this.parent.setValue(ACTIVE_SPAN_KEY, this.span)
+      this.flat = this.otelSpan === undefined ? withSpan : trace.setSpan(withSpan, this.otelSpan)
+    }
+    return this.flat
   }
 }
 

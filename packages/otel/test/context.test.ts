@@ -163,6 +163,27 @@ describe('one context with OTel', () => {
     assert.equal(kept.length, 0, 'only the last job is still referenced')
   })
 
+  it('should keep the request span in every context OTel code derives inside it', () => {
+    const handle = server.start({ method: 'GET', url: '/', headers: {} })
+    assert.ok(handle)
+    const tenant = createContextKey('tenant')
+    const seen = handle.run(() => {
+      const entered = context.active()
+      const derived = entered.setValue(tenant, 'acme')
+      const cleared = derived.deleteValue(tenant)
+      return [entered, derived, cleared].map((each) =>
+        context.with(each, () => [trace.getActiveSpan(), activeSpan(), each.getValue(tenant)]),
+      )
+    })
+    handle.finish({ statusCode: 200 })
+    const spans = [otelOf(handle.span), handle.span]
+    assert.deepEqual(seen, [
+      [...spans, undefined],
+      [...spans, 'acme'],
+      [...spans, undefined],
+    ])
+  })
+
   it('should give an OTel span started inside a tracehop span back as the active span', () => {
     const outer = tracer.startSpan('outer')
     withSpan(outer, () => {
