@@ -57,6 +57,12 @@ function bridgeTargets(framework, rows, rounds) {
       unsampled,
       noop,
     ]),
+    // Not a target: the same, over the no-op tracer in a process where the SDK is registered too,
+    // which tells what of the gap is the SDK's presence (its heap, its context manager).
+    withinFiveOf(
+      `6. for comparison, not a target: ${framework} unsampled CPU <= no-op tracer beside the SDK + 5 µs`,
+      [unsampled, `${framework}-tracehop-noop-otel-sdk`],
+    ),
   ]
 }
 

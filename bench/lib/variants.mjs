@@ -1,7 +1,15 @@
 // Every variant the benchmark measures. Each names its baseline (the bare framework, or the bare
 // client call) so ratios and deltas are taken against a measurement of the same run.
 
-const tracers = ['noop', 'recording', 'jaeger', 'otelshim', 'otel', 'otel-unsampled']
+const tracers = [
+  'noop',
+  'recording',
+  'jaeger',
+  'otelshim',
+  'otel',
+  'otel-unsampled',
+  'noop-otel-sdk',
+]
 // express-opentracing is compared on the tracers it was measured with before the bridge existed.
 const eotTracers = ['noop', 'recording', 'jaeger', 'otelshim']
 

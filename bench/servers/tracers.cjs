@@ -2,7 +2,7 @@
 // The OpenTracing tracers tracehop and express-opentracing are measured with. Each comes with a
 // spanCount() so the report can show that the variant really traced.
 const { Tracer } = require('opentracing')
-const { otelBridgeTracer, otelShimTracer } = require('./otel.cjs')
+const { otelBridgeTracer, otelShimTracer, registeredProvider } = require('./otel.cjs')
 
 // RecordingTracer keeps every span; under load that is a leak by design, so the benchmark
 // forgets them this often (counting them first) and memory stays flat.
@@ -37,7 +37,8 @@ function jaegerTracer(udpPort) {
 
 /**
  * The tracer named `name`: 'noop', 'recording', 'jaeger', 'otelshim', 'otel' (@tracehop/otel) or
- * 'otel-unsampled' (the same, with every request sampled out).
+ * 'otel-unsampled' (the same, with every request sampled out), 'noop-otel-sdk' (the no-op tracer,
+ * with the OTel SDK of 'otel-unsampled' registered beside it).
  */
 function createTracer(name, { udpPort }) {
   switch (name) {
@@ -53,6 +54,11 @@ function createTracer(name, { udpPort }) {
       return otelBridgeTracer({ sampled: true })
     case 'otel-unsampled':
       return otelBridgeTracer({ sampled: false })
+    case 'noop-otel-sdk':
+      // What the SDK's presence alone costs: registered, every request would be sampled out, and
+      // tracehop on the no-op tracer, so nothing reaches the SDK.
+      registeredProvider({ sampled: false })
+      return { tracer: new Tracer(), spanCount: () => 0 }
     default:
       throw new Error(`unknown tracer ${name}`)
   }
