@@ -56,14 +56,12 @@ export function otelContextStore(
     },
     tracesTransport,
     run<T>(span: Span, fn: () => T): T {
-      const otelSpan = span instanceof BridgeSpan ? span.otel : undefined
-      let entered: Context = new SpanFrame(startingPoint(span, context.active()), span, otelSpan)
-      if (span instanceof BridgeSpan) {
-        // The span's baggage and no other: a root span (an untrusted caller's request, say) must
-        // not pass on baggage an OTel instrumentation extracted before tracehop decided.
-        entered = withOnlyBaggage(entered, span.spanContext.baggage)
-      }
-      return context.with(entered, fn)
+      const active = context.active()
+      if (!(span instanceof BridgeSpan)) return context.with(new SpanFrame(active, span), fn)
+      const entered = new SpanFrame(startingPoint(span, active), span, span.otel)
+      // The span's baggage and no other: a root span (an untrusted caller's request, say) must
+      // not pass on baggage an OTel instrumentation extracted before tracehop decided.
+      return context.with(withOnlyBaggage(entered, span.spanContext.baggage), fn)
     },
   }
 }
@@ -82,7 +80,7 @@ class SpanFrame implements Context {
   constructor(
     private readonly parent: Context,
     private readonly span: Span,
-    private readonly otelSpan: OtelSpan | undefined,
+    private readonly otelSpan?: OtelSpan,
   ) {}
 
   getValue(key: symbol): unknown {
@@ -114,8 +112,8 @@ class SpanFrame implements Context {
 // behind, or instrumentation-http and -undici would send it on with the request's calls; the RPC
 // metadata instrumentation-http keeps there for its own span's route goes on. Entered again
 // later (from inside the request), a span's context is entered from the active one.
-function startingPoint(span: Span, active: Context): Context {
-  if (!(span instanceof BridgeSpan) || span.startKind !== SpanKind.SERVER) return active
+function startingPoint(span: BridgeSpan, active: Context): Context {
+  if (span.startKind !== SpanKind.SERVER) return active
   const base = span.spanContext.base
   const instrumentation = trace.getSpan(active)
   if (instrumentation === undefined || trace.getSpan(base) === instrumentation) return active
