@@ -19,6 +19,7 @@ const expected: Record<string, string[]> = {
     'REFUSED_CALLER',
     'createClientTracing',
     'createServerTracing',
+    'isErrorInstance',
     'normalizeMethod',
     'redactUrl',
     'setContextStore',

@@ -11,7 +11,7 @@ export type {
 } from './server.js'
 export { createClientTracing } from './client.js'
 export { setContextStore } from './context.js'
-export { warn } from './errors.js'
+export { isErrorInstance, warn } from './errors.js'
 export { REFUSED_CALLER } from './guard.js'
 export { normalizeMethod, redactUrl } from './url.js'
 export type { ClientSpanHandle, ClientTracing } from './client.js'

@@ -6,7 +6,7 @@ import { currentPage } from './page.js'
 import type { ClientTracingOptions } from './types.js'
 
 export { setContextStore } from './context.js'
-export { warn } from './errors.js'
+export { isErrorInstance, warn } from './errors.js'
 export { REFUSED_CALLER } from './guard.js'
 export { normalizeMethod, redactUrl } from './url.js'
 export type { ClientSpanHandle, ClientTracing } from './client.js'

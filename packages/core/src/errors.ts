@@ -28,7 +28,7 @@ export class ErrorReporter {
 }
 
 function emitWarning(error: unknown, where: string): void {
-  const detail = isError(error) ? error.message : String(error)
+  const detail = isErrorInstance(error) ? error.message : String(error)
   warn(
     'TRACEHOP_TRACER_ERROR',
     `tracehop: ${where} failed, the request goes on untraced there: ${detail}`,
@@ -68,7 +68,7 @@ export function failureLog(failure: Failure): Record<string, unknown> {
       message: status === undefined ? 'request failed' : `HTTP status ${status}`,
     }
   }
-  if (isError(error)) {
+  if (isErrorInstance(error)) {
     return {
       event: 'error',
       'error.object': error,
@@ -85,9 +85,11 @@ export function failureLog(failure: Failure): Record<string, unknown> {
   }
 }
 
-// `instanceof` asks a proxy's getPrototypeOf trap, which may throw: such an error is told as an
-// object.
-function isError(value: unknown): value is Error {
+/**
+ * Whether `value` is an Error; false where asking throws, as `instanceof` does when it asks a
+ * proxy's getPrototypeOf trap (such an error is then told as an object).
+ */
+export function isErrorInstance(value: unknown): value is Error {
   try {
     return value instanceof Error
   } catch {

@@ -14,6 +14,7 @@ import {
   SpanKind,
 } from '@opentelemetry/api'
 import { propagation } from '@opentelemetry/api'
+import { isErrorInstance } from '@tracehop/core/adapter'
 import { Span, SpanContext, type Tracer } from 'opentracing'
 import { attributeValue, kindOf, mapTags, type Outcome } from './attributes.js'
 
@@ -158,7 +159,8 @@ export class BridgeSpan extends Span {
     const time = timestamp === undefined ? undefined : hrTime(timestamp)
     const event = fields.event
     const error = fields['error.object']
-    if (event === 'error' && isError(error)) {
+    // An error `instanceof` cannot be asked of (a throwing proxy) is logged from the fields alone.
+    if (event === 'error' && isErrorInstance(error)) {
       // One event per error: code that logs an error and rethrows it has it logged again by
       // whoever catches it (tracehop itself, when the request or active span fails with it).
       if (this.exceptions?.has(error) === true) return
@@ -269,14 +271,4 @@ export function hrTime(milliseconds: number): HrTime {
   const seconds = Math.floor(milliseconds / 1000)
   const nanoseconds = Math.round((milliseconds - seconds * 1000) * 1000) * 1000
   return nanoseconds >= 1e9 ? [seconds + 1, nanoseconds - 1e9] : [seconds, nanoseconds]
-}
-
-// `instanceof` asks a proxy's getPrototypeOf trap, which may throw: such an error is logged from
-// the log's fields alone.
-function isError(value: unknown): value is Error {
-  try {
-    return value instanceof Error
-  } catch {
-    return false
-  }
 }
