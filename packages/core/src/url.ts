@@ -63,15 +63,15 @@ export function capTag(value: string): string {
   return value.length <= MAX_TAG_LENGTH ? value : `${value.slice(0, MAX_TAG_LENGTH - 1)}…`
 }
 
+// A scheme and the slashes after it. URL parsers skip any number of slashes there (backslashes
+// too, in http(s) and ws(s) URLs): `http:user:pw@host` carries a password as `http://user:pw@host`.
+const SCHEME_AND_SLASHES = /^[a-z][a-z\d+.-]*:[/\\]*/i
+
 function dropUserinfo(url: string): string {
-  const schemeEnd = url.indexOf('://')
-  if (schemeEnd === -1) return url
-  const authorityStart = schemeEnd + 3
-  let authorityEnd = url.length
-  for (const delimiter of ['/', '?']) {
-    const at = url.indexOf(delimiter, authorityStart)
-    if (at !== -1 && at < authorityEnd) authorityEnd = at
-  }
+  const authorityStart = SCHEME_AND_SLASHES.exec(url)?.[0].length
+  if (authorityStart === undefined) return url
+  const length = url.slice(authorityStart).search(/[/\\?]/)
+  const authorityEnd = length === -1 ? url.length : authorityStart + length
   const at = url.lastIndexOf('@', authorityEnd - 1)
   if (at < authorityStart) return url
   return url.slice(0, authorityStart) + url.slice(at + 1)
@@ -113,7 +113,9 @@ export function pathOf(url: string): string {
   const hash = url.indexOf('#')
   if (hash !== -1 && hash < end) end = hash
   let start = 0
-  const scheme = url.indexOf('://')
+  // A path may hold a URL (`/thumb/https://cdn.test/a`): only a target not starting with `/` is
+  // an absolute URL.
+  const scheme = url.startsWith('/') ? -1 : url.indexOf('://')
   if (scheme !== -1 && scheme < end) {
     const slash = url.indexOf('/', scheme + 3)
     if (slash === -1 || slash > end) return '/'

@@ -24,12 +24,25 @@ describe('redactUrl', () => {
     ['http://host/p#frag?token=x', 'http://host/p'],
     ['/relative?secret=1', '/relative?secret=REDACTED'],
     ['http://[::1]:8080/x?key=1', 'http://[::1]:8080/x?key=REDACTED'],
+    // URL parsers skip any slashes or backslashes after an http(s) or ws(s) scheme.
+    ['http:user:pw@host/p', 'http:host/p'],
+    ['https:/user:pw@host/p', 'https:/host/p'],
+    ['HTTP:\\\\user:pw@host\\p@x', 'HTTP:\\\\host\\p@x'],
+    ['redis://user:pw@cache:6379', 'redis://cache:6379'],
+    ['/users/a@b?next=c@d', '/users/a@b?next=c@d'],
   ]
   for (const [input, expected] of cases) {
     it(`should turn ${input} into ${expected}`, () => {
       assert.equal(redactUrl(input), expected)
     })
   }
+
+  it('should drop the credentials a URL parser would read from the URL', () => {
+    for (const url of ['http:u:secret@h/', 'https:/u:secret@h/', 'wss:\\\\u:secret@h/']) {
+      assert.equal(new URL(url).password, 'secret')
+      assert.equal(new URL(redactUrl(url)).password, '', redactUrl(url))
+    }
+  })
 
   it('should cap the length', () => {
     const redacted = redactUrl(`http://host/${'a'.repeat(5000)}`)

@@ -185,6 +185,14 @@ describe('server lifecycle', () => {
     }
   })
 
+  it('should match `ignore` against the path, even one that holds a URL', () => {
+    const tracer = new RecordingTracer()
+    const tracing = createServerTracing('test', { tracer, ignore: ['/', '/healthz'] })
+    const targets = ['/thumb/https://cdn.test', '/thumb/http://x/healthz', '/', 'http://h/healthz']
+    const started = targets.map((url) => tracing.start({ ...request(), url }) !== undefined)
+    assert.deepEqual(started, [true, true, false, false])
+  })
+
   it('should record IPv6 and IPv4-mapped peers', () => {
     const tracer = new RecordingTracer()
     const tracing = createServerTracing('test', { tracer })
