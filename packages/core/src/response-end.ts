@@ -79,6 +79,12 @@ export function onResponseEnd(request: unknown, watch: ResponseWatch): void {
     response.on('close', onResponseClose)
     return
   }
+  if (response.writableFinished) {
+    // Sent in full before the watch started (an earlier middleware answered and still called
+    // next()): the channel told of it already, and the connection may stay open for long.
+    process.nextTick(settle, watch, 'finished')
+    return
+  }
   if (socket.closed) {
     // The client left before the watch started: no 'close' is coming any more.
     process.nextTick(settle, watch, 'aborted')

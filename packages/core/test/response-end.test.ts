@@ -187,6 +187,24 @@ describe('onResponseEnd', () => {
     assert.deepEqual(ended, ['aborted'])
   })
 
+  it('should report a response sent in full before it was watched, on a kept-alive connection', async () => {
+    const ended: ResponseEnding[] = []
+    const server = await listen((req, res) => {
+      res.end('early')
+      res.once('finish', () => setTimeout(() => watch(req, res, (ending) => ended.push(ending)), 5))
+    })
+    running = server
+    // The connection stays open: only the watch itself can tell of the end.
+    const socket = await rawRequests(server.port, ['/early'])
+    try {
+      await waitFor(() => ended.length === 1, 'the end')
+      await sleep(20)
+      assert.deepEqual(ended, ['finished'])
+    } finally {
+      socket.destroy()
+    }
+  })
+
   it("should watch any other response through its 'close' event", () => {
     class FakeResponse extends EventEmitter implements ResponseLike {
       statusCode = 200
