@@ -132,10 +132,17 @@ function serverUrl(url: string, attributes: Attributes): void {
   if (schemeEnd !== -1) {
     const scheme = url.slice(0, schemeEnd)
     attributes['url.scheme'] = scheme
-    const pathStart = url.indexOf('/', schemeEnd + 3)
-    const authority = url.slice(schemeEnd + 3, pathStart === -1 ? url.length : pathStart)
-    hostAttributes(authority, scheme, attributes)
-    rest = pathStart === -1 ? '/' : url.slice(pathStart)
+    // The authority ends where the path or, with no path (`http://host?page=2`), the query starts.
+    const authorityStart = schemeEnd + 3
+    const pathStart = url.indexOf('/', authorityStart)
+    const queryStart = url.indexOf('?', authorityStart)
+    const authorityEnd = Math.min(
+      pathStart === -1 ? url.length : pathStart,
+      queryStart === -1 ? url.length : queryStart,
+    )
+    hostAttributes(url.slice(authorityStart, authorityEnd), scheme, attributes)
+    rest = url.slice(authorityEnd)
+    if (!rest.startsWith('/')) rest = `/${rest}`
   }
   const queryAt = rest.indexOf('?')
   attributes['url.path'] = queryAt === -1 ? rest : rest.slice(0, queryAt)
@@ -167,8 +174,9 @@ function hostOf(authority: string, scheme: string): Host {
   const host = hasPort ? authority.slice(0, portAt) : authority
   // An IPv6 literal is written in brackets in a URL, and without them as an address.
   const address = host === '' ? undefined : bracketEnd === -1 ? host : host.slice(1, -1)
-  // A Host without a port names the scheme's default one.
-  const port = hasPort ? Number(authority.slice(portAt + 1)) : DEFAULT_PORTS[scheme]
+  // A Host without a port (or with an empty one, `host:`) names the scheme's default one.
+  const portText = hasPort ? authority.slice(portAt + 1) : ''
+  const port = portText === '' ? DEFAULT_PORTS[scheme] : Number(portText)
   return {
     authority,
     scheme,
@@ -201,7 +209,9 @@ function text(value: unknown): string {
 
 function numberOf(value: unknown): number {
   if (typeof value === 'number') return value
-  return typeof value === 'string' || typeof value === 'bigint' ? Number(value) : Number.NaN
+  if (typeof value === 'bigint') return Number(value)
+  // Number('') is 0: an empty tag says no number, not status 0 or port 0.
+  return typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN
 }
 
 const MAX_ATTRIBUTE_LENGTH = 1024

@@ -85,9 +85,9 @@ export class BridgeSpan extends Span {
   // The kind its tags are read as: the start's, or one tagged later (see _addTags()).
   private kind: SpanKind
   private ended = false
-  // The Error objects recorded as exception events so far, held weakly: a long-lived span can
-  // log many, and the SDK keeps only its last events anyway.
-  private exceptions: WeakSet<Error> | undefined
+  // The errors (Error objects, or any object thrown) recorded as exception events so far, held
+  // weakly: a long-lived span can log many, and the SDK keeps only its last events anyway.
+  private exceptions: WeakSet<object> | undefined
 
   /** `base`: the OTel context the span started in (see BridgeSpanContext). */
   constructor(
@@ -158,20 +158,8 @@ export class BridgeSpan extends Span {
     if (!this.otel.isRecording()) return
     const time = timestamp === undefined ? undefined : hrTime(timestamp)
     const event = fields.event
-    const error = fields['error.object']
-    // An error `instanceof` cannot be asked of (a throwing proxy) is logged from the fields alone.
-    if (event === 'error' && isErrorInstance(error)) {
-      // One event per error: code that logs an error and rethrows it has it logged again by
-      // whoever catches it (tracehop itself, when the request or active span fails with it).
-      if (this.exceptions?.has(error) === true) return
-      ;(this.exceptions ??= new WeakSet()).add(error)
-      this.recordError(error, fields, time)
-      return
-    }
     if (event === 'error') {
-      // A failure by status alone is the status code's to tell, not an exception's.
-      if (fields['error.kind'] === 'HTTPStatus') return
-      this.otel.addEvent('exception', exceptionAttributes(fields), time)
+      this.logError(fields, time)
       return
     }
     const attributes: Attributes = {}
@@ -181,6 +169,38 @@ export class BridgeSpan extends Span {
       if (value !== undefined) attributes[key] = value
     }
     this.otel.addEvent(typeof event === 'string' ? event : 'log', attributes, time)
+  }
+
+  private logError(fields: Record<string, unknown>, time: HrTime | undefined): void {
+    const error = fields['error.object']
+    const isObject = (typeof error === 'object' && error !== null) || typeof error === 'function'
+    // An error `instanceof` cannot be asked of (a throwing proxy) is logged from the fields alone.
+    const isError = isErrorInstance(error)
+    if (isObject) {
+      // One event per error: code that logs an error and rethrows it has it logged again by
+      // whoever catches it (tracehop itself, when the request or active span fails with it).
+      if (this.exceptions?.has(error) === true) {
+        // Whoever logs it again may have tagged `error.type` from its class in between.
+        if (isError) this.takeErrorCode(error)
+        return
+      }
+      ;(this.exceptions ??= new WeakSet()).add(error)
+    }
+    if (isError) {
+      this.recordError(error, fields, time)
+      return
+    }
+    // A failure by status alone is the status code's to tell, not an exception's.
+    if (fields['error.kind'] === 'HTTPStatus') return
+    this.otel.addEvent('exception', exceptionAttributes(fields), time)
+  }
+
+  // A low-cardinality code (`ECONNREFUSED`) says more than the class name, as OTel's own do.
+  private takeErrorCode(error: Error): boolean {
+    const code = readSafely(() => (error as { code?: unknown }).code)
+    if (code === undefined || code === '') return false
+    this.outcome.errorType = code
+    return true
   }
 
   // An Error's getters can throw (a proxy, a lazy `stack`): what the log's fields already say
@@ -196,11 +216,9 @@ export class BridgeSpan extends Span {
       this.otel.addEvent('exception', exceptionAttributes(fields), time)
     }
     const outcome = this.outcome
-    // A low-cardinality code (`ECONNREFUSED`) says more than the class name, as OTel's own do.
-    const code = readSafely(() => (error as { code?: unknown }).code)
-    const kind = fields['error.kind']
-    if (typeof code === 'string' && code !== '') outcome.errorType = code
-    else outcome.errorType ??= readSafely(() => error.name) ?? text(kind)
+    if (!this.takeErrorCode(error)) {
+      outcome.errorType ??= readSafely(() => error.name) ?? text(fields['error.kind'])
+    }
     outcome.errorMessage ??= readSafely(() => error.message) ?? text(fields.message)
   }
 
