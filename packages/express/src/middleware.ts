@@ -5,7 +5,7 @@ import {
 } from '@tracehop/core/adapter'
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
 import type { Span } from 'opentracing'
-import { routeTemplate } from './route.js'
+import { routeTemplate, TRACING_APP, type DescribedRequest } from './route.js'
 import { exposeSpan, handleOf } from './request-spans.js'
 
 declare global {
@@ -65,7 +65,8 @@ export function tracingErrorHandler(): ErrorRequestHandler {
 function describeRequest(req: Request): ServerRequestInfo {
   const headers = req.headers
   const socket = req.socket
-  const request: ServerRequestInfo = {
+  const app = req.app as ExpressApp | undefined
+  const request: DescribedRequest = {
     method: req.method,
     // originalUrl is Express's; a plain Node request (the middleware called by hand) has url.
     url: req.originalUrl ?? req.url,
@@ -74,8 +75,8 @@ function describeRequest(req: Request): ServerRequestInfo {
     protocol: isEncrypted(socket) ? 'https' : 'http',
     remoteAddress: socket?.remoteAddress,
     remotePort: socket?.remotePort,
+    [TRACING_APP]: app,
   }
-  const app = req.app as ExpressApp | undefined
   // Behind a proxy the app trusts, Express resolves scheme, host and client from X-Forwarded-*:
   // read then only, the default (trusting none) leaving them as the socket says.
   if (app !== undefined && trustsProxy(app)) describeForwarded(req, app, request)

@@ -1,23 +1,11 @@
 // Express keeps no full route template on the request: `req.route.path` is the last router's
 // pattern and `req.baseUrl` holds the matched values (`/orgs/acme`), and is reset when an error
-// unwinds through the routers. So the template is found by walking the app's router stacks to
-// the layer whose route is `req.route`, reading each mount's pattern on the way. No Express
-// object is patched; the walk runs once per request, when the response ends.
-
-interface MatchResult {
-  path?: unknown
-  params?: unknown
-  pattern?: unknown
-}
-
-interface Layer {
-  route?: unknown
-  handle?: unknown
-  keys?: unknown
-  path?: unknown
-  params?: unknown
-  match?: (path: string) => boolean | MatchResult
-}
+// unwinds through the routers. So the template is found by walking the router stacks to the
+// layer whose route is `req.route`, reading each mount's pattern on the way. No Express object
+// is patched; the walk runs once per request, when the response ends.
+import type { ServerRequestInfo } from '@tracehop/core/adapter'
+import { handleOf } from './request-spans.js'
+import { findInStack, MAX_DEPTH, patternText, routerStack } from './router-walk.js'
 
 interface RoutedRequest {
   route?: { path?: unknown } | undefined
@@ -26,142 +14,120 @@ interface RoutedRequest {
   url?: string | undefined
 }
 
-const MAX_DEPTH = 16
+interface MountableApp {
+  mountpath?: unknown
+  parent?: unknown
+}
+
+// Inside a sub-app `req.app` is the sub-app, which knows where app.use() mounted it but not where
+// router.use() did: the app that ran the middleware is the walk's other end. describeRequest()
+// reads `req.app` anyway, so it is kept on the described request (which core keeps on the
+// request's handle) rather than read again, or added to `req`, per request.
+export const TRACING_APP = Symbol('tracehop.express.tracingApp')
+
+/** The request as the middleware describes it: with the app whose router ran the middleware. */
+export type DescribedRequest = ServerRequestInfo & { [TRACING_APP]?: unknown }
 
 // Routes declared on a top-level app itself (`app.get(...)`, the usual case) have their own path
 // as template, whatever the URL: it is kept per route, with the app, so that later requests skip
-// the walk. The app is checked on each use, and so is its `parent`, set if it gets mounted later.
+// the walk. The app that ran the middleware must be that app on each use, and not mounted since.
+// Only a route found in the app's own stack is kept: one in a router mounted at `/` has the same
+// template there, but the router may be mounted elsewhere too.
 const appRouteTemplates = new WeakMap<object, { app: unknown; template: string }>()
 
-/**
- * The full route template of the request (`/orgs/:org/users/:id`), or undefined if none matched;
- * `url` is the request's original URL (default: read from `req`).
- */
-export function routeTemplate(
-  req: RoutedRequest,
-  url = req.originalUrl ?? req.url ?? '/',
-): string | undefined {
+/** The full route template of the request (`/orgs/:org/users/:id`), or undefined if none matched. */
+export function routeTemplate(req: RoutedRequest): string | undefined {
   const route = req.route
   if (route === undefined || route === null) return undefined
-  const app = req.app
+  const described = handleOf(req)?.request as DescribedRequest | undefined
+  const tracingApp = described?.[TRACING_APP] ?? req.app
   const known = appRouteTemplates.get(route)
-  if (known !== undefined && known.app === app && !isMounted(app)) return known.template
+  if (known !== undefined && known.app === tracingApp && !isMounted(tracingApp)) {
+    return known.template
+  }
   const routePath = patternText(route.path)
   if (routePath === undefined) return undefined
-  const path = pathname(url)
-  const { prefix, stack, rest } = appScope(app, path)
-  const mounts = stack === undefined ? undefined : findMounts(stack, rest, route, 0)
-  // An unmounted app has no prefix: the route sits in its own stack.
-  if (mounts === '' && !isMounted(app)) {
+  const path = pathname(described?.url ?? req.originalUrl ?? req.url ?? '/')
+  const app = req.app
+  const scope = routeScope(app, tracingApp, path)
+  const stack = routerStack(app)
+  const found = stack === undefined ? undefined : findInStack(stack, scope.rest, route)
+  if (found?.viaMount === false && app === tracingApp && !isMounted(app)) {
     appRouteTemplates.set(route, { app, template: routePath })
   }
-  return joinPaths(prefix + (mounts ?? ''), routePath)
+  return joinPaths(scope.prefix + (found?.template ?? ''), routePath)
 }
 
 function isMounted(app: unknown): boolean {
-  return (app as { parent?: unknown } | undefined)?.parent !== undefined
+  return (app as MountableApp | undefined)?.parent !== undefined
 }
 
-// A sub-app (`app.use('/v1', subApp)`) is reached through a wrapper Express does not expose,
-// but inside it `req.app` is the sub-app, which knows its mount pattern and parent.
-function appScope(
-  app: unknown,
-  path: string,
-): { prefix: string; stack: Layer[] | undefined; rest: string } {
-  const mountPatterns: string[] = []
-  let current = app as { mountpath?: unknown; parent?: unknown } | undefined
+/** A mount prefix (`/api/v1`), and what is left of the path below it. */
+interface Scope {
+  prefix: string
+  rest: string
+}
+
+// The mounts above `app`, the app whose router dispatched the route: app.use() leaves each
+// sub-app its mount pattern and parent. An app reached through router.use() has none: the mounts
+// above it are then found from the app that ran the middleware, by walking its stacks.
+function routeScope(app: unknown, tracingApp: unknown, path: string): Scope {
+  const chain = appUseChain(app)
+  if (tracingApp === undefined || isInChain(app, tracingApp)) {
+    return { prefix: chain.prefix, rest: stripSegments(path, chain.prefix) }
+  }
+  const tracingChain = appUseChain(tracingApp)
+  const tracingStack = routerStack(tracingApp)
+  const toRoot =
+    tracingStack === undefined
+      ? undefined
+      : findInStack(tracingStack, stripSegments(path, tracingChain.prefix), chain.root)
+  if (toRoot === undefined) {
+    // Reached where the walk cannot follow (a router.use() inside an app.use() sub-app, whose
+    // wrapper Express does not expose, or a handler calling the app): named from its own mounts.
+    return { prefix: chain.prefix, rest: stripSegments(path, chain.prefix) }
+  }
+  return {
+    prefix: tracingChain.prefix + toRoot.template + chain.prefix,
+    rest: stripSegments(toRoot.rest, chain.prefix),
+  }
+}
+
+/** The mount patterns app.use() left from `app` up to the app it hangs from, `root`. */
+function appUseChain(app: unknown): { root: unknown; prefix: string } {
+  let prefix = ''
+  let current = app as MountableApp | undefined
   for (let depth = 0; current?.parent !== undefined && depth < MAX_DEPTH; depth++) {
     const mountpath = patternText(current.mountpath)
-    if (mountpath === undefined || mountpath === '/') break
-    mountPatterns.unshift(mountpath)
-    current = current.parent as typeof current
+    if (mountpath === undefined) break
+    // An app mounted at `/` adds nothing, but the app above it may.
+    if (mountpath !== '/') prefix = mountpath + prefix
+    current = current.parent as MountableApp
   }
-  const prefix = mountPatterns.join('')
+  return { root: current, prefix }
+}
+
+function isInChain(app: unknown, ancestor: unknown): boolean {
+  let current = app as MountableApp | undefined
+  for (let depth = 0; current !== undefined && depth <= MAX_DEPTH; depth++) {
+    if (current === ancestor) return true
+    current = current.parent as MountableApp | undefined
+  }
+  return false
+}
+
+// Drops from `path` as many segments as `prefix` has.
+function stripSegments(path: string, prefix: string): string {
   const consumed = prefix === '' ? 0 : prefix.split('/').length - 1
   // The top-level app (the usual case) consumes nothing: the path is the rest as it is.
-  const rest =
-    consumed === 0 && path.startsWith('/')
-      ? path
-      : '/' +
-        path
-          .split('/')
-          .slice(consumed + 1)
-          .join('/')
-  return { prefix, stack: routerStack(app), rest }
-}
-
-function findMounts(
-  stack: Layer[],
-  path: string,
-  target: unknown,
-  depth: number,
-): string | undefined {
-  for (const layer of stack) {
-    if (layer.route !== undefined) {
-      if (layer.route === target) return ''
-      continue
-    }
-    if (depth >= MAX_DEPTH) continue
-    const inner = routerStack(layer.handle)
-    if (inner === undefined) continue
-    const mount = matchMount(layer, path)
-    if (mount === undefined) continue
-    const rest = path.slice(mount.matched.length) || '/'
-    const found = findMounts(inner, rest.startsWith('/') ? rest : `/${rest}`, target, depth + 1)
-    if (found !== undefined) return mount.template + found
-  }
-  return undefined
-}
-
-function matchMount(layer: Layer, path: string): { matched: string; template: string } | undefined {
-  if (typeof layer.match !== 'function') return undefined
-  const result = layer.match(path)
-  if (result === false || result === undefined || result === null) return undefined
-  // router >= 2.3 (Express 5) returns the match and the raw pattern; older routers (Express 4)
-  // return true and leave the match on the layer.
-  const source: MatchResult = typeof result === 'object' ? result : layer
-  const matched = typeof source.path === 'string' ? source.path : ''
-  const pattern = 'pattern' in source ? patternText(source.pattern) : undefined
-  const template = pattern ?? substituteParams(matched, source.params)
-  return { matched, template: template === '/' ? '' : template }
-}
-
-// Turns `/orgs/acme` back into `/orgs/:org` when only the values are known.
-function substituteParams(matched: string, params: unknown): string {
-  if (params === null || typeof params !== 'object') return matched
-  const segments = matched.split('/')
-  let from = 1
-  for (const [name, value] of Object.entries(params as Record<string, unknown>)) {
-    if (typeof value !== 'string' || /^\d+$/.test(name)) continue
-    for (let i = from; i < segments.length; i++) {
-      if (decodeSegment(segments[i] as string) === value) {
-        segments[i] = `:${name}`
-        from = i + 1
-        break
-      }
-    }
-  }
-  return segments.join('/')
-}
-
-function routerStack(handle: unknown): Layer[] | undefined {
-  if (handle === null || (typeof handle !== 'function' && typeof handle !== 'object')) {
-    return undefined
-  }
-  const candidate = handle as { stack?: unknown; _router?: unknown; router?: unknown }
-  if (Array.isArray(candidate.stack)) return candidate.stack as Layer[]
-  // An app: Express 4 keeps its router in `_router`, Express 5 in `router`.
-  const router = (candidate._router ?? safeGet(() => candidate.router)) as { stack?: unknown }
-  return router !== undefined && Array.isArray(router?.stack)
-    ? (router.stack as Layer[])
-    : undefined
-}
-
-function patternText(pattern: unknown): string | undefined {
-  if (typeof pattern === 'string') return pattern
-  if (pattern instanceof RegExp) return String(pattern)
-  if (Array.isArray(pattern)) return pattern.map((part) => patternText(part) ?? '').join('|')
-  return undefined
+  if (consumed === 0 && path.startsWith('/')) return path
+  return (
+    '/' +
+    path
+      .split('/')
+      .slice(consumed + 1)
+      .join('/')
+  )
 }
 
 function joinPaths(prefix: string, path: string): string {
@@ -173,21 +139,4 @@ function joinPaths(prefix: string, path: string): string {
 function pathname(url: string): string {
   const query = url.indexOf('?')
   return query === -1 ? url : url.slice(0, query)
-}
-
-function decodeSegment(segment: string): string {
-  if (!segment.includes('%')) return segment
-  try {
-    return decodeURIComponent(segment)
-  } catch {
-    return segment
-  }
-}
-
-function safeGet(read: () => unknown): unknown {
-  try {
-    return read()
-  } catch {
-    return undefined
-  }
 }
