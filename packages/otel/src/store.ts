@@ -15,6 +15,7 @@ import type { ContextStore, Transport } from '@tracehop/core/adapter'
 import type { Span } from 'opentracing'
 import { isEdgeSpan, RPC_METADATA } from './edge.js'
 import { ACTIVE_SPAN_KEY, BridgeSpan, withOnlyBaggage } from './span.js'
+import { ENTERED_BAGGAGE_KEY } from './baggage.js'
 import { OpenTracingOnOtel } from './tracer.js'
 
 /**
@@ -27,9 +28,7 @@ export function otelContextStore(
   tracer: OpenTracingOnOtel,
   tracesTransport: (transport: Transport) => boolean,
 ): ContextStore {
-  // An OTel span's wrapper, made anew when the context's baggage differs from the one it was made
-  // with: a wrapper is never changed, so calls made at once in different contexts keep their own.
-  const wrappers = new WeakMap<object, { span: BridgeSpan; baggage: Baggage | undefined }>()
+  const wrappers = new WrapperCache()
   return {
     active(): Span | undefined {
       const active = context.active()
@@ -42,8 +41,8 @@ export function otelContextStore(
       // An OTel span started inside tracehop's (or with none): it parents what tracehop starts,
       // through the tracer of the tracehop span it runs in (one per provider).
       const baggage = propagation.getBaggage(active)
-      const known = wrappers.get(otelSpan)
-      if (known !== undefined && known.baggage === baggage) return known.span
+      const known = wrappers.get(otelSpan, baggage)
+      if (known !== undefined) return known
       const enclosing = span instanceof BridgeSpan ? span : undefined
       const owner = enclosing?.tracer()
       const wrapper = (owner instanceof OpenTracingOnOtel ? owner : tracer).wrap(
@@ -51,28 +50,61 @@ export function otelContextStore(
         baggage,
         enclosing?.spanContext.base,
       )
-      wrappers.set(otelSpan, { span: wrapper, baggage })
+      wrappers.set(otelSpan, baggage, wrapper)
       return wrapper
     },
     tracesTransport,
     run<T>(span: Span, fn: () => T): T {
       const active = context.active()
-      if (!(span instanceof BridgeSpan)) return context.with(new SpanFrame(active, span), fn)
-      const entered = new SpanFrame(startingPoint(span, active), span, span.otel)
+      if (!(span instanceof BridgeSpan)) {
+        return context.with(new SpanFrame(active, span, propagation.getBaggage(active)), fn)
+      }
       // The span's baggage and no other: a root span (an untrusted caller's request, say) must
       // not pass on baggage an OTel instrumentation extracted before tracehop decided.
-      return context.with(withOnlyBaggage(entered, span.spanContext.baggage), fn)
+      const baggage = span.spanContext.baggage
+      return context.with(new SpanFrame(startingPoint(span, active), span, baggage, span.otel), fn)
     },
   }
 }
 
-// The OTel API's own key for the active span (context keys are registered symbols).
+/**
+ * An OTel span's wrappers, one per baggage of the contexts it was found active in: a wrapper is
+ * never changed, so calls made at once in different contexts keep their own, and back in a
+ * context with the same baggage, the same wrapper, with what setBaggageItem() set on it, is found.
+ */
+class WrapperCache {
+  private readonly bySpan = new WeakMap<OtelSpan, SpanWrappers>()
+
+  get(otelSpan: OtelSpan, baggage: Baggage | undefined): BridgeSpan | undefined {
+    const wrappers = this.bySpan.get(otelSpan)
+    if (wrappers === undefined) return undefined
+    return baggage === undefined ? wrappers.withoutBaggage : wrappers.byBaggage?.get(baggage)
+  }
+
+  set(otelSpan: OtelSpan, baggage: Baggage | undefined, wrapper: BridgeSpan): void {
+    let wrappers = this.bySpan.get(otelSpan)
+    if (wrappers === undefined) this.bySpan.set(otelSpan, (wrappers = {}))
+    if (baggage === undefined) wrappers.withoutBaggage = wrapper
+    // Held weakly: a long-lived OTel span can be found under many baggages, each soon gone.
+    else (wrappers.byBaggage ??= new WeakMap()).set(baggage, wrapper)
+  }
+}
+
+interface SpanWrappers {
+  withoutBaggage?: BridgeSpan
+  byBaggage?: WeakMap<Baggage, BridgeSpan>
+}
+
+// The OTel API's own keys for the active span and the baggage (context keys are registered
+// symbols).
 const OTEL_SPAN_KEY = createContextKey('OpenTelemetry Context Key SPAN')
+const OTEL_BAGGAGE_KEY = createContextKey('OpenTelemetry Baggage Key')
 
 /**
- * The context a span runs in: `parent` with tracehop's span and its OTel span (if any) set. One
- * object, where setting both would copy every entry of `parent` twice: most requests never derive
- * another context from it, and one that does pays for that copy then, once.
+ * The context a span runs in: `parent` with tracehop's span, its OTel span (if any) and `baggage`
+ * as OTel's baggage, which is also kept as the baggage the span was entered with. One object,
+ * where setting each would copy every entry of `parent` again: most requests never derive another
+ * context from it, and one that does pays for those copies then, once.
  */
 class SpanFrame implements Context {
   private flat: Context | undefined
@@ -80,12 +112,14 @@ class SpanFrame implements Context {
   constructor(
     private readonly parent: Context,
     private readonly span: Span,
+    private readonly baggage: Baggage | undefined,
     private readonly otelSpan?: OtelSpan,
   ) {}
 
   getValue(key: symbol): unknown {
     if (key === ACTIVE_SPAN_KEY) return this.span
     if (key === OTEL_SPAN_KEY && this.otelSpan !== undefined) return this.otelSpan
+    if (key === OTEL_BAGGAGE_KEY || key === ENTERED_BAGGAGE_KEY) return this.baggage
     return this.parent.getValue(key)
   }
 
@@ -99,8 +133,14 @@ class SpanFrame implements Context {
 
   private flattened(): Context {
     if (this.flat === undefined) {
-      const withSpan = this.parent.setValue(ACTIVE_SPAN_KEY, this.span)
-      this.flat = this.otelSpan === undefined ? withSpan : trace.setSpan(withSpan, this.otelSpan)
+      let flat = this.parent.setValue(ACTIVE_SPAN_KEY, this.span)
+      if (this.otelSpan !== undefined) flat = trace.setSpan(flat, this.otelSpan)
+      flat = withOnlyBaggage(flat, this.baggage)
+      // Most requests enter no baggage, and have none to keep.
+      if (flat.getValue(ENTERED_BAGGAGE_KEY) !== this.baggage) {
+        flat = flat.setValue(ENTERED_BAGGAGE_KEY, this.baggage)
+      }
+      this.flat = flat
     }
     return this.flat
   }

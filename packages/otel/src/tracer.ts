@@ -1,7 +1,6 @@
 // An OpenTracing Tracer that starts OTel spans through the OTel API: the user's SDK samples,
 // processes and exports them, and the global propagator carries their context.
 import {
-  context as otelContext,
   INVALID_SPAN_CONTEXT,
   propagation,
   ROOT_CONTEXT,
@@ -28,9 +27,9 @@ import {
 } from 'opentracing'
 import { REFUSED_CALLER } from '@tracehop/core/adapter'
 import { kindOf, mapTags, type Outcome } from './attributes.js'
+import { inheritedBaggage } from './baggage.js'
 import { parentContext } from './edge.js'
 import {
-  ACTIVE_SPAN_KEY,
   BridgeSpan,
   BridgeSpanContext,
   hrTime,
@@ -187,39 +186,6 @@ function newOutcome(): Outcome {
   return { failed: false, statusCode: undefined, errorType: undefined, errorMessage: undefined }
 }
 
-// A child's baggage is its parent's. When the parent is the active span (tracehop's, or OTel's
-// wrapped), the active context's baggage is the current one, as OTel code may have added to it,
-// changed or removed entries; entries set on the enclosing tracehop span with setBaggageItem()
-// go on too.
-function inheritedBaggage(parent: BridgeSpanContext): Baggage | undefined {
-  // A context read from a carrier is no span's: it cannot be the active span's.
-  if (parent.fromCarrier) return parent.baggage
-  const active = otelContext.active()
-  const enclosing = active.getValue(ACTIVE_SPAN_KEY)
-  if (!(enclosing instanceof BridgeSpan)) return parent.baggage
-  const own = enclosing.spanContext
-  if (parent === own) return withKeysSetOn(own, propagation.getBaggage(active))
-  const activeOtel = trace.getSpanContext(active)
-  if (activeOtel !== undefined && parent.otel.spanId === activeOtel.spanId) {
-    // What was set on the wrapper itself comes last: it is the nearer span.
-    return withKeysSetOn(parent, withKeysSetOn(own, parent.baggage))
-  }
-  return parent.baggage
-}
-
-// `baggage` with the entries set on `span` with setBaggageItem().
-function withKeysSetOn(span: BridgeSpanContext, baggage: Baggage | undefined): Baggage | undefined {
-  const keys = span.keysSet
-  const own = span.baggage
-  if (keys === undefined || own === undefined || own === baggage) return baggage
-  let merged = baggage ?? propagation.createBaggage()
-  for (const key of keys) {
-    const entry = own.getEntry(key)
-    if (entry !== undefined) merged = merged.setEntry(key, entry)
-  }
-  return merged
-}
-
 // What a `childOf` given as a span or a span context parents with: a span context of this bridge.
 function bridgeContextOf(parent: OpenTracingSpan | SpanContext): BridgeSpanContext | undefined {
   const context = parent instanceof OpenTracingSpan ? parent.context() : parent
@@ -235,26 +201,27 @@ function refer(parent: OpenTracingSpan | SpanContext): Reference {
   return new Reference(REFERENCE_CHILD_OF, parent)
 }
 
-// The first childOf reference is the parent (else the first followsFrom); the others are links.
+// The parent is the first childOf reference to a span of this bridge, else the first followsFrom
+// one (another tracer's context is neither parent nor link, whatever its place); the rest, links.
 function parentOf(references: Reference[], links: Link[]): BridgeSpanContext | undefined {
-  let parentAt = 0
-  if (references.length > 1) {
-    parentAt = references.findIndex((reference) => reference.type() === REFERENCE_CHILD_OF)
-    if (parentAt === -1) parentAt = 0
+  const usable: Array<{ context: BridgeSpanContext; reference: Reference }> = []
+  for (const reference of references) {
+    const context = reference.referencedContext()
+    if (context instanceof BridgeSpanContext) usable.push({ context, reference })
   }
-  let parent: BridgeSpanContext | undefined
-  references.forEach((reference, index) => {
-    const candidate = reference.referencedContext()
-    if (!(candidate instanceof BridgeSpanContext)) return
-    if (index === parentAt) parent = candidate
+  const parentAt = Math.max(
+    usable.findIndex(({ reference }) => reference.type() === REFERENCE_CHILD_OF),
+    0,
+  )
+  usable.forEach(({ context, reference }, index) => {
+    if (index === parentAt) return
     // As OpenTelemetry's OpenTracing compatibility names the kind of reference a link was.
-    else
-      links.push({
-        context: candidate.otel,
-        attributes: { 'opentracing.ref_type': refType(reference) },
-      })
+    links.push({
+      context: context.otel,
+      attributes: { 'opentracing.ref_type': refType(reference) },
+    })
   })
-  return parent
+  return usable[parentAt]?.context
 }
 
 // Header names arrive in any case from some carriers (an app's own, a message's headers); the

@@ -1,0 +1,83 @@
+// A span with several references: which one parents it, which become links.
+import assert from 'node:assert/strict'
+import { beforeEach, describe, it } from 'node:test'
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
+import { childOf, followsFrom, MockTracer, type Span } from 'opentracing'
+import { createOtelTracer } from '../src/index.js'
+import { BridgeSpan } from '../src/span.js'
+import { sdk } from '../../../test/support/otel-sdk.js'
+
+const tracer = createOtelTracer()
+// Another OpenTracing tracer's span: its context can neither parent nor link a span of this one.
+const foreign = new MockTracer().startSpan('foreign')
+
+function spanIdOf(span: Span): string {
+  assert.ok(span instanceof BridgeSpan)
+  return span.otel.spanContext().spanId
+}
+
+function finished(name: string): ReadableSpan {
+  const span = sdk.spans().find((each) => each.name === name)
+  assert.ok(span, name)
+  return span
+}
+
+describe('references', () => {
+  beforeEach(() => sdk.reset())
+
+  it("should take the first childOf of this tracer's as parent, after another tracer's", () => {
+    const parent = tracer.startSpan('parent')
+    tracer
+      .startSpan('child', { references: [childOf(foreign.context()), childOf(parent.context())] })
+      .finish()
+    parent.finish()
+    const child = finished('child')
+    assert.equal(child.parentSpanContext?.spanId, spanIdOf(parent))
+    assert.equal(child.spanContext().traceId, finished('parent').spanContext().traceId)
+    assert.deepEqual(child.links, [])
+  })
+
+  it("should take a followsFrom of this tracer's as parent when no usable childOf is given", () => {
+    const previous = tracer.startSpan('previous')
+    tracer
+      .startSpan('next', { references: [followsFrom(previous.context()), childOf(foreign)] })
+      .finish()
+    previous.finish()
+    const next = finished('next')
+    assert.equal(next.parentSpanContext?.spanId, spanIdOf(previous))
+    assert.deepEqual(next.links, [])
+  })
+
+  it('should prefer a usable childOf to an earlier followsFrom, and link the rest', () => {
+    const previous = tracer.startSpan('previous')
+    const parent = tracer.startSpan('parent')
+    const other = tracer.startSpan('other')
+    tracer
+      .startSpan('child', {
+        references: [
+          followsFrom(previous.context()),
+          childOf(foreign.context()),
+          childOf(parent.context()),
+          childOf(other.context()),
+        ],
+      })
+      .finish()
+    for (const span of [previous, parent, other]) span.finish()
+    const child = finished('child')
+    assert.equal(child.parentSpanContext?.spanId, spanIdOf(parent))
+    assert.deepEqual(
+      child.links.map((link) => [link.context.spanId, link.attributes?.['opentracing.ref_type']]),
+      [
+        [spanIdOf(previous), 'follows_from'],
+        [spanIdOf(other), 'child_of'],
+      ],
+    )
+  })
+
+  it('should start a root when no reference is to a span of this tracer', () => {
+    tracer.startSpan('root', { references: [childOf(foreign.context())] }).finish()
+    const root = finished('root')
+    assert.equal(root.parentSpanContext, undefined)
+    assert.deepEqual(root.links, [])
+  })
+})
