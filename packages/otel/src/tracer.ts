@@ -29,12 +29,7 @@ import { REFUSED_CALLER } from '@tracehop/core/adapter'
 import { kindOf, mapTags, type Outcome } from './attributes.js'
 import { inheritedBaggage } from './baggage.js'
 import { parentContext } from './edge.js'
-import {
-  BridgeSpan,
-  BridgeSpanContext,
-  hrTime,
-  type BridgeSpanSettings,
-} from './span.js'
+import { BridgeSpan, BridgeSpanContext, hrTime, type BridgeSpanSettings } from './span.js'
 
 /** Options of createOtelTracer(). */
 export interface OtelTracerOptions {

@@ -24,12 +24,14 @@ describe('odd input on the OTel SDK', () => {
     for (const url of ['http://shop.test?page=2', 'http://shop.test:8080?page=2']) {
       server.start({ ...request, url, host: 'shop.test' })?.finish({ statusCode: 200 })
     }
-    const read = sdk.spans().map(({ attributes }) => [
-      attributes['server.address'],
-      attributes['server.port'],
-      attributes['url.path'],
-      attributes['url.query'],
-    ])
+    const read = sdk
+      .spans()
+      .map(({ attributes }) => [
+        attributes['server.address'],
+        attributes['server.port'],
+        attributes['url.path'],
+        attributes['url.query'],
+      ])
     assert.deepEqual(read, [
       ['shop.test', 80, '/', 'page=2'],
       ['shop.test', 8080, '/', 'page=2'],
