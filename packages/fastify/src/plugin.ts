@@ -55,17 +55,23 @@ function tracingPluginCallback(
   // Fastify resumes after reading a body from the socket's own async context, so the span is
   // made active again once the body is parsed; only then (a GET has no body to lose it to).
   fastify.addHook('preValidation', function tracehopReenterSpan(request, _reply, next) {
-    const handle = (request as TracedRequest)[SERVER_SPAN]
-    if (handle === null || activeSpan() === handle.span) next()
-    else handle.run(next)
+    continueInSpan(request as TracedRequest, next)
   })
 
+  // Fastify 4 fails a body over `bodyLimit` from the socket's context too, before preValidation:
+  // the error handler and onSend run in the span again from here.
   fastify.addHook('onError', function tracehopRecordError(request, _reply, error, next) {
     recordError(request, error)
-    next()
+    continueInSpan(request as TracedRequest, next)
   })
 
   done()
+}
+
+function continueInSpan(request: TracedRequest, next: () => void): void {
+  const handle = request[SERVER_SPAN]
+  if (handle === null || activeSpan() === handle.span) next()
+  else handle.run(next)
 }
 
 // Scheme, host and client as Fastify resolves them: from the socket (the session's, over HTTP/2),

@@ -185,19 +185,54 @@ for (const [label, fastify] of majors) {
       assert.equal(span?.tags['http.status_code'], 202)
     })
 
-    it('should trace fastify.inject() requests too', async () => {
+    it('should trace fastify.inject() requests as real ones, answered in full', async () => {
       const app = await traced()
       app.get('/users/:id', (request) => ({ span: request.span !== null }))
+      app.get('/invalid', () =>
+        Promise.reject(Object.assign(new Error('bad'), { statusCode: 400 })),
+      )
       const response = await app.inject({
         method: 'GET',
         url: '/users/4',
         headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
       })
       assert.deepEqual(response.json(), { span: true })
-      const [span] = await finished()
+      assert.equal((await app.inject({ url: '/invalid' })).statusCode, 400)
+      const [span, failed] = await finished(2)
       assert.equal(span?.operationName, 'GET /users/:id')
       assert.equal(span?.parentId, 'b7ad6b7169203331')
+      assert.equal(span?.tags['http.aborted'], undefined)
+      assert.equal(failed?.tags['http.aborted'], undefined)
+      assert.equal(failed?.tags.error, true)
       await app.close()
+    })
+
+    it('should keep the span active where a body over bodyLimit fails, sent in parts', async () => {
+      const app = await traced({ bodyLimit: 10 })
+      const active: Record<string, boolean> = {}
+      app.addHook('onSend', async (request, _reply, payload) => {
+        active.onSend = activeSpan() === request.span
+        return payload
+      })
+      app.setErrorHandler((error, request, reply) => {
+        active.errorHandler = activeSpan() === request.span
+        void reply.code(error.statusCode ?? 500).send({ message: error.message })
+      })
+      app.post('/items', () => ({ ok: true }))
+      const url = new URL(await serve(app))
+      const status = await new Promise<number | undefined>((resolve, reject) => {
+        const headers = { 'content-type': 'application/json' }
+        const request = http.request(url, { method: 'POST', path: '/items', headers }, (res) => {
+          res.resume()
+          resolve(res.statusCode)
+        })
+        request.on('error', reject)
+        request.write('{"a":1')
+        setTimeout(() => request.end(',"b":"over the limit"}'), 30)
+      })
+      assert.equal(status, 413)
+      assert.deepEqual(active, { errorHandler: true, onSend: true })
+      assert.equal((await finished())[0]?.tags['http.status_code'], 413)
     })
   })
 }
