@@ -15,8 +15,6 @@ interface PageGlobals {
   document?: { baseURI?: unknown }
 }
 
-const ABSOLUTE_URL = /^[a-z][a-z\d+.-]*:/i
-
 /** The page this code runs in, or undefined outside one (no `location`). */
 export function currentPage(): Page | undefined {
   const globals = globalThis as PageGlobals
@@ -24,11 +22,12 @@ export function currentPage(): Page | undefined {
   if (typeof address !== 'string') return undefined
   // The page's own origin, which is opaque ('null') in a sandboxed page whose address is not.
   const origin = typeof globals.origin === 'string' ? globals.origin : address
-  return { origin, absolute: (url) => (ABSOLUTE_URL.test(url) ? url : resolve(url, globals)) }
+  return { origin, absolute: (url) => resolve(url, globals) }
 }
 
 // As fetch and XMLHttpRequest resolve it: against the document's base URL (a <base> element's,
-// else the page's own), which can change, so it is read on each call.
+// else the page's own), which can change, so it is read on each call. A URL with a scheme is
+// resolved too: `https:reports` is a path of an https page, as a browser reads it.
 function resolve(url: string, globals: PageGlobals): string {
   const base = globals.document?.baseURI ?? globals.location?.href
   try {

@@ -108,6 +108,21 @@ export { startActiveSpan } from '@tracehop/core'`,
     )
   })
 
+  it("should read a URL with the page's scheme and no slashes as the page's path", async () => {
+    // `http:reports` is a path to a page served over http, as a browser reads it, not host `reports`.
+    const pageUrl = `${site.url}/shop/cart`
+    const pageFetch: typeof globalThis.fetch = (input, init) =>
+      globalThis.fetch(new URL(input, pageUrl), init)
+    const fetch = page.exports.tracedFetch(pageFetch, { tracer: recording.tracer })
+    await fetch('http:reports')
+    assert.deepEqual(
+      site.received.map((echo) => [echo.url, traceHeaders(echo)]),
+      [['/shop/reports', ['traceparent']]],
+    )
+    const [span] = recording.tracer.finishedSpans()
+    assert.equal(span?.tags['http.url'], `${site.url}/shop/reports`)
+  })
+
   it('should report an invalid origin through onError, and still make the call', async () => {
     const reported: string[] = []
     const fetch = page.exports.tracedFetch(undefined, {
