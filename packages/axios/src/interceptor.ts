@@ -1,6 +1,7 @@
 import {
   createClientTracing,
   type ClientResult,
+  type ClientTracing,
   type ClientTracingOptions,
   type Transport,
 } from '@tracehop/core/adapter'
@@ -19,6 +20,7 @@ import { CancellableCalls } from './cancel-tokens.js'
 import { NO_HEADERS, NO_NAMES, stillSent, writeTraceHeaders } from './headers.js'
 import { OpenCalls } from './open-calls.js'
 import { hookDispatch } from './dispatch-hook.js'
+import { guardRedirects } from './redirects.js'
 import { finalUrl, fullUrl, sameUrlInputs, urlInputsOf } from './urls.js'
 
 /** Options of registerTracingInterceptor: the client policy options of @tracehop/core. */
@@ -44,14 +46,20 @@ export function registerTracingInterceptor(
   instance: AxiosInstance,
   options: AxiosTracingOptions = {},
 ): () => void {
-  return installInterceptors(instance, options, transportOf)
+  return installInterceptors(instance, options, transportOf, guardRedirects)
 }
 
-/** registerTracingInterceptor() with `transportOf` telling what a request goes out through. */
+/**
+ * registerTracingInterceptor() with `transportOf` telling what a request goes out through, and
+ * `onCallStart` setting up what a call needs once its trace headers are written (the mark is
+ * undefined for a call that has none): Node's guard on redirects, left out of the browser build,
+ * where the browser follows redirects out of tracehop's reach.
+ */
 export function installInterceptors(
   instance: AxiosInstance,
   options: AxiosTracingOptions,
   transportOf: (adapter: Config['adapter']) => Transport | undefined,
+  onCallStart?: (tracing: ClientTracing, config: Config, mark: AttemptMark | undefined) => void,
 ): () => void {
   const tracing = createClientTracing('axios', options)
   const attempts = new WeakMap<Config, Attempt>()
@@ -148,11 +156,13 @@ export function installInterceptors(
     }
     if (call === undefined || url === undefined) {
       if (before !== undefined) Reflect.set(config, MARK, undefined)
+      onCallStart?.(tracing, config, undefined)
       return config
     }
     const id = ++lastAttempt
     const mark = new AttemptMark(id, sent, parents.refTo(parent ?? undefined))
     Reflect.set(config, MARK, mark)
+    onCallStart?.(tracing, config, mark)
     const urlInputs = urlInputsOf(config)
     const attempt: Attempt = { id, call, mark, url, urlInputs, cancellable: undefined }
     open.add(attempt)
@@ -190,12 +200,26 @@ export function installInterceptors(
   }
 }
 
-// In Node, axios's default adapter list picks Node's http module; 'fetch' goes through undici.
+// What a call goes out through in Node: axios uses the first adapter of the list that this
+// environment has ('xhr' needs XMLHttpRequest, which Node lacks; 'fetch' is undici's). An adapter
+// function of the app's own may send it any way.
 function transportOf(adapter: Config['adapter']): Transport | undefined {
-  if (adapter === undefined || adapter === 'http') return 'http'
-  if (adapter === 'fetch') return 'undici'
-  if (Array.isArray(adapter) && adapter.includes('http')) return 'http'
+  if (adapter === undefined) return 'http'
+  for (const entry of Array.isArray(adapter) ? adapter : [adapter]) {
+    if (typeof entry !== 'string') {
+      if (typeof entry === 'function') return undefined
+      continue // null or false: axios skips it
+    }
+    const name = entry.toLowerCase()
+    if (name === 'xhr' && !hasXMLHttpRequest()) continue
+    return name === 'http' ? 'http' : name === 'fetch' ? 'undici' : undefined
+  }
   return undefined
+}
+
+// axios offers its xhr adapter only where XMLHttpRequest exists: in Node, where a polyfill adds it.
+function hasXMLHttpRequest(): boolean {
+  return typeof (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest !== 'undefined'
 }
 
 function describeFailure(axiosError: Partial<AxiosError> | null, error: unknown): ClientResult {
