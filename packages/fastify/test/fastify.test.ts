@@ -214,9 +214,9 @@ for (const [label, fastify] of majors) {
         active.onSend = activeSpan() === request.span
         return payload
       })
-      app.setErrorHandler((error, request, reply) => {
+      app.setErrorHandler((error: { statusCode?: number }, request, reply) => {
         active.errorHandler = activeSpan() === request.span
-        void reply.code(error.statusCode ?? 500).send({ message: error.message })
+        void reply.code(error.statusCode ?? 500).send({ failed: true })
       })
       app.post('/items', () => ({ ok: true }))
       const url = new URL(await serve(app))
