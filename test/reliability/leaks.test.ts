@@ -17,6 +17,7 @@ import axios from 'axios'
 import express from 'express'
 import fastify from 'fastify'
 import { useEchoServer } from '../support/echo-server.js'
+import { freeSocketListeners, heapAfterGc } from '../support/heap.js'
 import {
   abortAfter,
   listen,
@@ -26,7 +27,6 @@ import {
   waitFor,
   type RunningServer,
 } from '../support/net.js'
-import { freeSocketListeners, heapAfterGc } from './support/heap.js'
 
 const REQUESTS = Number(process.env.SOAK_REQUESTS ?? 20_000)
 const WARM_UP = 2000

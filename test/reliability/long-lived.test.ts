@@ -14,6 +14,7 @@ import fastify from 'fastify'
 import type { StartContractApp } from '../contract/server-contract-context.js'
 import { expressContractApp } from '../support/express-app.js'
 import { fastifyContractApp, type FastifyModule } from '../support/fastify-app.js'
+import { freeSocketListeners, heapAfterGc } from '../support/heap.js'
 import { H2Session } from '../support/http2-client.js'
 import { koaContractApp } from '../support/koa-app.js'
 import {
@@ -24,7 +25,6 @@ import {
   readEventsThenLeave,
 } from '../support/long-lived.js'
 import { pooled, send, waitFor, type RunningServer } from '../support/net.js'
-import { freeSocketListeners, heapAfterGc } from './support/heap.js'
 
 const CONNECTIONS = Number(process.env.LONG_LIVED_CONNECTIONS ?? 2000)
 const WARM_UP = 300

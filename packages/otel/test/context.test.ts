@@ -23,7 +23,7 @@ import { createClientTracing, createServerTracing } from '@tracehop/core/adapter
 import { FORMAT_HTTP_HEADERS, type Span } from 'opentracing'
 import { createOtelTracer } from '../src/index.js'
 import { BridgeSpan } from '../src/span.js'
-import { heapAfterGc } from '../../../test/reliability/support/heap.js'
+import { heapAfterGc } from '../../../test/support/heap.js'
 import { sdk, withPropagator } from '../../../test/support/otel-sdk.js'
 
 const tracer = createOtelTracer()

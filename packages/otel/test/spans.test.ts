@@ -5,7 +5,7 @@ import { startActiveSpan } from '@tracehop/core'
 import { createClientTracing, createServerTracing } from '@tracehop/core/adapter'
 import { followsFrom, type Span } from 'opentracing'
 import { createOtelTracer } from '../src/index.js'
-import { heapAfterGc } from '../../../test/reliability/support/heap.js'
+import { heapAfterGc } from '../../../test/support/heap.js'
 import { sdk } from '../../../test/support/otel-sdk.js'
 
 const tracer = createOtelTracer()
