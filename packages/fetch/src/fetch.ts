@@ -170,8 +170,8 @@ function withHeaders(
 }
 
 // Whether a Request's class keeps a Request's referrer under an empty init, as the standard says.
-// Undici 7 (Node 24's, and the undici package's since 7) resets it under any init or none, so its
-// fetch never sends it; a traced call must not send it either. Asked once per class: the fetch a
+// Undici 7 (Node 24's, and the undici package's 7) resets it under any init or none, so its
+// fetch never sends it; a traced call must not send it either. Undici 6 and 8 keep it. Asked once per class: the fetch a
 // Request is given to is the one of its undici.
 const referrerKept = new WeakMap<object, boolean>()
 function keepsRequestReferrer(request: RequestLike): boolean {
