@@ -38,7 +38,8 @@ export function createOtelTracerOn(options: OtelTracerOptions, platform: Platfor
 const WARNED = Symbol.for('tracehop.otel.warned')
 const warned = ((globalThis as { [WARNED]?: Set<string> })[WARNED] ??= new Set<string>())
 
-function warnOnce(code: string, message: string): void {
+/** Writes a warning of tracehop's, once per process whichever copy says it. */
+export function warnOnce(code: string, message: string): void {
   if (warned.has(code)) return
   warned.add(code)
   warn(code, `tracehop: ${message}`)

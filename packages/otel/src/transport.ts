@@ -3,6 +3,7 @@ import { channel } from 'node:diagnostics_channel'
 import http from 'node:http'
 import https from 'node:https'
 import type { Transport } from '@tracehop/core/adapter'
+import { warnOnce } from './setup.js'
 
 /**
  * True when an OpenTelemetry instrumentation traces calls over `transport`: instrumentation-undici
@@ -19,23 +20,37 @@ export function transportInstrumented(transport: Transport): boolean {
 const requestCreated = channel('undici:request:create')
 
 /**
- * Whether instrumentation-undici is among the listeners of undici's request channel. Others listen
- * there too (metrics, logging, Node's network inspector) and inject nothing: taken for it, they
- * would leave tracedFetch's calls with no span and no trace context. It is told by its listener,
- * its `onRequestCreated` method bound to it, as every version so far subscribes. Where Node does
- * not show the listeners (its `_subscribers`, not public), any listener is taken for it: a call
- * then goes untraced rather than with two `traceparent` headers, the usual listener in an app
- * that set up OTel being that instrumentation.
+ * Whether something that traces undici's calls listens on its request channel. APM agents listen
+ * there and inject their own headers (dd-trace, Elastic's), as instrumentation-undici does: were
+ * tracehop to inject too, a call would carry two `traceparent` headers, which receivers reject. So
+ * any listener counts. Other libraries listen there without injecting (metrics, logging), and
+ * then the call carries none: a listener that is not instrumentation-undici's (its bound
+ * `onRequestCreated`) is named in a warning, once.
  */
 function undiciInstrumented(): boolean {
   if (!requestCreated.hasSubscribers) return false
+  // Node's list of them, not public: where it is not there, nothing is said.
   const listeners = (requestCreated as { _subscribers?: unknown })._subscribers
-  if (!Array.isArray(listeners)) return true
-  return listeners.some(isUndiciInstrumentation)
+  if (!toldOfListener && Array.isArray(listeners) && !listeners.some(isUndiciInstrumentation)) {
+    toldOfListener = true
+    warnOnce(
+      'TRACEHOP_UNDICI_LISTENER',
+      'a listener that is not instrumentation-undici listens on undici:request:create: tracedFetch ' +
+        'leaves its calls to it, as to an agent that traces them (no span and no trace header from ' +
+        `tracehop). Listening: ${listeners.map(listenerName).join(', ')}`,
+    )
+  }
+  return true
 }
+
+let toldOfListener = false
 
 function isUndiciInstrumentation(listener: unknown): boolean {
   return typeof listener === 'function' && listener.name === UNDICI_INSTRUMENTATION_LISTENER
+}
+
+function listenerName(listener: unknown): string {
+  return typeof listener === 'function' && listener.name !== '' ? listener.name : 'anonymous'
 }
 
 const UNDICI_INSTRUMENTATION_LISTENER = 'bound onRequestCreated'
