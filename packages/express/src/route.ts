@@ -5,7 +5,14 @@
 // is patched; the walk runs once per request, when the response ends.
 import type { ServerRequestInfo } from '@tracehop/core/adapter'
 import { handleOf } from './request-spans.js'
-import { findInStack, MAX_DEPTH, patternText, routerStack } from './router-walk.js'
+import {
+  findInStack,
+  matchOf,
+  MAX_DEPTH,
+  patternText,
+  routerStack,
+  type Layer,
+} from './router-walk.js'
 
 interface RoutedRequest {
   route?: { path?: unknown } | undefined
@@ -31,9 +38,16 @@ export type DescribedRequest = ServerRequestInfo & { [TRACING_APP]?: unknown }
 // Routes declared on a top-level app itself (`app.get(...)`, the usual case) have their own path
 // as template, whatever the URL: it is kept per route, with the app, so that later requests skip
 // the walk. The app that ran the middleware must be that app on each use, and not mounted since.
-// Only a route found in the app's own stack is kept: one in a router mounted at `/` has the same
-// template there, but the router may be mounted elsewhere too.
-const appRouteTemplates = new WeakMap<object, { app: unknown; template: string }>()
+// A route in a router mounted at `/` (`app.use(router)`, as common) has its own path as template
+// too, but only where it was reached through that mount: the router may be mounted elsewhere as
+// well (`/v1`). Its entry keeps the route's layer, which then must match the whole path.
+interface KnownTemplate {
+  app: unknown
+  template: string
+  /** The route's layer, for a route reached through mounts at `/`. */
+  layer: Layer | undefined
+}
+const appRouteTemplates = new WeakMap<object, KnownTemplate>()
 
 /** The full route template of the request (`/orgs/:org/users/:id`), or undefined if none matched. */
 export function routeTemplate(req: RoutedRequest): string | undefined {
@@ -42,18 +56,21 @@ export function routeTemplate(req: RoutedRequest): string | undefined {
   const described = handleOf(req)?.request as DescribedRequest | undefined
   const tracingApp = described?.[TRACING_APP] ?? req.app
   const known = appRouteTemplates.get(route)
+  const path = pathname(described?.url ?? req.originalUrl ?? req.url ?? '/')
   if (known !== undefined && known.app === tracingApp && !isMounted(tracingApp)) {
-    return known.template
+    if (known.layer === undefined || matchOf(known.layer, path) !== undefined) {
+      return known.template
+    }
   }
   const routePath = patternText(route.path)
   if (routePath === undefined) return undefined
-  const path = pathname(described?.url ?? req.originalUrl ?? req.url ?? '/')
   const app = req.app
   const scope = routeScope(app, tracingApp, path)
   const stack = routerStack(app)
   const found = stack === undefined ? undefined : findInStack(stack, scope.rest, route)
-  if (found?.viaMount === false && app === tracingApp && !isMounted(app)) {
-    appRouteTemplates.set(route, { app, template: routePath })
+  if (found?.template === '' && app === tracingApp && !isMounted(app)) {
+    const layer = found.viaMount ? found.routeLayer : undefined
+    appRouteTemplates.set(route, { app, template: routePath, layer })
   }
   return joinPaths(scope.prefix + (found?.template ?? ''), routePath)
 }

@@ -27,6 +27,8 @@ export interface Found {
   rest: string
   /** False when the target sits in the searched stack itself. */
   viaMount: boolean
+  /** The layer of the route found (a route's search only). */
+  routeLayer?: Layer | undefined
 }
 
 export const MAX_DEPTH = 16
@@ -47,7 +49,7 @@ export function findInStack(
     if (layer.route !== undefined) {
       if (layer.route !== target) continue
       if (!routeMustMatch || matchOf(layer, path) !== undefined) {
-        return { template: '', rest: path, viaMount: false }
+        return { template: '', rest: path, viaMount: false, routeLayer: layer }
       }
       continue
     }
@@ -64,7 +66,8 @@ export function findInStack(
     const mountedAgain = routeMustMatch || isMountedLater(stack, index, layer.handle)
     const found = findInStack(inner, rest, target, depth + 1, mountedAgain)
     if (found !== undefined) {
-      return { template: mount.template + found.template, rest: found.rest, viaMount: true }
+      const template = mount.template + found.template
+      return { template, rest: found.rest, viaMount: true, routeLayer: found.routeLayer }
     }
   }
   return undefined
@@ -104,7 +107,8 @@ function restBelow(path: string, matched: string): string {
   return rest.startsWith('/') ? rest : `/${rest}`
 }
 
-function matchOf(layer: Layer, path: string): true | MatchResult | undefined {
+/** What `layer` matches of `path` (its own `match()`), or undefined when it does not. */
+export function matchOf(layer: Layer, path: string): true | MatchResult | undefined {
   if (typeof layer.match !== 'function') return undefined
   try {
     const result = layer.match(path)
@@ -154,7 +158,7 @@ const indexedRegexps = new WeakMap<RegExp, RegExp>()
 function withIndices(regexp: RegExp): RegExp {
   let indexed = indexedRegexps.get(regexp)
   if (indexed === undefined) {
-    indexed = new RegExp(regexp.source, regexp.flags.replace(/[gy]/g, '') + 'd')
+    indexed = new RegExp(regexp.source, regexp.flags.replace(/[dgy]/g, '') + 'd')
     indexedRegexps.set(regexp, indexed)
   }
   return indexed

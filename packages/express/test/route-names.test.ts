@@ -15,6 +15,11 @@ const majors: Array<[string, ExpressModule]> = [
   ['Express 4', express4 as unknown as ExpressModule],
 ]
 
+// What the test reads of an app's router: its layers and their handles.
+interface Router {
+  stack: Array<{ handle: unknown }>
+}
+
 const answer = (_req: Request, res: Response): void => {
   res.send('ok')
 }
@@ -48,6 +53,39 @@ for (const [label, express] of majors) {
         'GET /api/users/:id',
         'GET /api/users/:id',
       ])
+    })
+
+    it('should name a route of a router mounted at / without searching the app again', async () => {
+      const app = tracedApp()
+      const router = express.Router()
+      router.get('/users/:id', answer)
+      app.use(router)
+      // Express 4 keeps the app's router in `_router`, Express 5 in `router`.
+      const routers = app as unknown as { _router?: Router; router?: Router }
+      const appRouter = routers._router ?? routers.router
+      const mount = appRouter?.stack.find((layer) => layer.handle === router)
+      assert.ok(mount, "the router's mount layer")
+      // Express reads the mount's handle once to dispatch; a search of the app's stack reads it too.
+      let reads = 0
+      const handle = mount.handle
+      Object.defineProperty(mount, 'handle', {
+        get: () => {
+          reads += 1
+          return handle
+        },
+      })
+      const readsPerRequest: number[] = []
+      recording.server = await listen(app)
+      for (const [index, path] of ['/users/7', '/users/8', '/users/9'].entries()) {
+        const before = reads
+        assert.equal((await send(`${recording.server.url}${path}`)).status, 200)
+        await finishedSpans(recording.tracer, index + 1)
+        readsPerRequest.push(reads - before)
+      }
+      const names = recording.tracer.finishedSpans().map((span) => span.operationName)
+      assert.deepEqual(names, ['GET /users/:id', 'GET /users/:id', 'GET /users/:id'])
+      assert.ok(readsPerRequest[0]! > 1, 'the first request searched the stack')
+      assert.deepEqual(readsPerRequest.slice(1), [1, 1], 'later ones did not')
     })
 
     it('should name each mount of a router mounted at /v1 and then at /', async () => {
