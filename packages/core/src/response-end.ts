@@ -186,9 +186,11 @@ function closedEnding(response: ResponseLike): ResponseEnding {
       const clean = stream.rstCode === NO_ERROR && stream.aborted !== true
       return clean && response.writableEnded === true ? 'finished' : 'aborted'
     }
-    // An emulated response (light-my-request's, behind fastify.inject()) has no socket to drain
-    // and never reports writableFinished: end() called before its close is its full answer.
-    return response.writableFinished || response.writableEnded === true ? 'finished' : 'aborted'
+    if (response.writableFinished) return 'finished'
+    // An emulated response (light-my-request's, behind fastify.inject()) has no connection to
+    // drain to and never reports writableFinished: end() called before its close is its answer.
+    const socket = (response as { socket?: unknown }).socket
+    return response.writableEnded === true && !(socket instanceof Socket) ? 'finished' : 'aborted'
   } catch {
     return 'aborted'
   }
