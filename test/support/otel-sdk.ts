@@ -1,6 +1,7 @@
 // The OTel SDK (2.x) as an application sets it up: a provider exporting to memory, the
 // AsyncLocalStorage context manager and the W3C propagators, registered globally, once per
 // test process. `sampler` decides per span, so tests can sample out or watch what it saw.
+import assert from 'node:assert/strict'
 import {
   context,
   propagation,
@@ -40,6 +41,12 @@ export const sdk = {
   /** Exported spans, oldest first. */
   spans(): ReadableSpan[] {
     return sdk.exporter.getFinishedSpans()
+  },
+  /** The one span exported; fails the test, naming them, when there is not exactly one. */
+  only(): ReadableSpan {
+    const spans = sdk.spans()
+    assert.equal(spans.length, 1, `spans: ${spans.map((span) => span.name).join(', ')}`)
+    return spans[0] as ReadableSpan
   },
   /** Forgets exported spans and what the sampler saw, and samples everything again. */
   reset(): void {
