@@ -75,6 +75,12 @@ export function onResponseEnd(request: unknown, watch: ResponseWatch): void {
   const response = watch.response
   const socket = request instanceof IncomingMessage ? (request.socket as unknown) : undefined
   if (!(socket instanceof Socket) || !(response instanceof ServerResponse) || !ensureSubscribed()) {
+    if (streamClosed(response)) {
+      // Its stream closed before the watch started (an earlier handler answered, or the client
+      // reset it): its 'close' is gone, and the state it left tells how it ended.
+      process.nextTick(settle, watch, closedEnding(response))
+      return
+    }
     others.set(response, watch)
     response.on('close', onResponseClose)
     return
@@ -168,11 +174,21 @@ function onResponseClose(this: ResponseLike): void {
 
 // An HTTP/2 stream's state, as Http2ServerResponse's `stream` has it.
 interface StreamState {
+  readonly closed?: unknown
   readonly rstCode?: unknown
   readonly aborted?: unknown
 }
 
 const NO_ERROR = 0
+
+function streamClosed(response: ResponseLike): boolean {
+  try {
+    const stream = (response as { stream?: StreamState | null }).stream
+    return stream !== null && typeof stream === 'object' && stream.closed === true
+  } catch {
+    return false
+  }
+}
 
 // An Http2ServerResponse's `writableFinished` is its stream's, which a closed stream reports
 // whatever the client did: the response was sent in full only if end() was called and the

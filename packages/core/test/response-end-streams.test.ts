@@ -24,14 +24,20 @@ describe('onResponseEnd on HTTP/2 streams', () => {
   })
 
   // An HTTP/2 server whose responses are watched: `/ok` answers, `/big` ends 1 MiB at once,
-  // `/hang` writes a chunk, anything else never answers.
+  // `/hang` writes a chunk, anything else never answers. Under `/late/` the watch starts only
+  // once the stream has closed, as when the span starts after an earlier handler's answer.
   async function watched(): Promise<Map<string, ResponseEnding[]>> {
     const endings = new Map<string, ResponseEnding[]>()
     const server = http2.createServer((req, res) => {
-      const path = req.url
-      endings.set(path, [])
-      const responseEnded = (ending: ResponseEnding) => endings.get(path)?.push(ending)
-      onResponseEnd(req, { response: res, responseEnded })
+      const late = req.url.startsWith('/late/')
+      const path = late ? req.url.slice('/late'.length) : req.url
+      endings.set(req.url, [])
+      const responseEnded = (ending: ResponseEnding) => endings.get(req.url)?.push(ending)
+      if (late) res.stream.once('close', () => setImmediate(watch))
+      else watch()
+      function watch() {
+        onResponseEnd(req, { response: res, responseEnded })
+      }
       if (path === '/ok') res.end('ok')
       else if (path === '/big') res.end(Buffer.alloc(1 << 20))
       else if (path === '/hang') res.write('first')
@@ -56,6 +62,19 @@ describe('onResponseEnd on HTTP/2 streams', () => {
       '/never': ['aborted'],
       '/hang': ['aborted'],
       '/big': ['aborted'],
+    })
+  })
+
+  it('should tell how a stream that closed before its watch started ended', async () => {
+    const endings = await watched()
+    const h2 = client as H2Session
+    await h2.send('/late/ok')
+    await h2.resetAfter('/late/never', 20)
+    await waitFor(() => [...endings.values()].every((list) => list.length > 0), 'every ending')
+    await sleep(20)
+    assert.deepEqual(Object.fromEntries(endings), {
+      '/late/ok': ['finished'],
+      '/late/never': ['aborted'],
     })
   })
 
