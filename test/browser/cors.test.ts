@@ -16,7 +16,7 @@ import cors from 'cors'
 import express from 'express'
 import Fastify from 'fastify'
 import jaeger from 'jaeger-client'
-import { Tracer as NoopTracer } from 'opentracing'
+import { FORMAT_HTTP_HEADERS, Tracer as NoopTracer } from 'opentracing'
 import { finishedSpans, listen, listenFastify, send, type RunningServer } from '../support/net.js'
 
 const PAGE_ORIGIN = 'http://page.example'
@@ -45,6 +45,30 @@ describe('traceHeaders()', () => {
     ])
   })
 
+  it('lists every B3 header a child span sends, not only those of the sample context', () => {
+    const b3Tracer = jaeger.initTracer(
+      {
+        serviceName: 'cors-b3',
+        sampler: { type: 'const', param: 1 },
+        reporter: { logSpans: false },
+      },
+      { logger: silent },
+    )
+    try {
+      const codec = new jaeger.ZipkinB3TextMapCodec({ urlEncoding: true })
+      b3Tracer.registerInjector(FORMAT_HTTP_HEADERS, codec)
+      b3Tracer.registerExtractor(FORMAT_HTTP_HEADERS, codec)
+      const allowed = traceHeaders({ tracer: b3Tracer })
+      const child = b3Tracer.startSpan('GET api', { childOf: b3Tracer.startSpan('page') })
+      const sent: Record<string, string> = {}
+      b3Tracer.inject(child.context(), FORMAT_HTTP_HEADERS, sent)
+      assert.ok('x-b3-parentspanid' in sent, 'a child span sends its parent id')
+      for (const name of Object.keys(sent)) assert.ok(allowed.includes(name), `${name} allowed`)
+    } finally {
+      b3Tracer.close()
+    }
+  })
+
   it("lists RecordingTracer's W3C headers", () => {
     assert.deepEqual(traceHeaders({ tracer: new RecordingTracer() }).sort(), [
       'baggage',
@@ -58,7 +82,7 @@ describe('traceHeaders()', () => {
     throwing.extract = () => {
       throw new Error('extract failed')
     }
-    const listed = traceHeaders({ tracer: throwing, baggageKeys: ['tenant'] })
+    const listed = traceHeaders({ tracer: throwing, baggageKeys: ['Tenant'] })
     assert.deepEqual(listed, [...TRACE_HEADERS, 'uberctx-tenant', 'ot-baggage-tenant'])
   })
 })

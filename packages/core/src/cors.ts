@@ -35,7 +35,8 @@ export interface TraceHeadersOptions {
 
 /**
  * The names of the request headers `tracer` writes into an outgoing call (found by injecting a
- * sample context it extracted), lower-cased, for `Access-Control-Allow-Headers`: with the `cors`
+ * sample context it extracted, with the rest of each header family it uses), lower-cased, for
+ * `Access-Control-Allow-Headers`: with the `cors`
  * package `cors({ allowedHeaders: ['content-type', ...traceHeaders()] })`, with `@fastify/cors`
  * the same `allowedHeaders`. Default: the global tracer's headers, or `TRACE_HEADERS` (with the
  * per-key baggage headers) when the tracer writes none or throws.
@@ -50,9 +51,18 @@ export function traceHeaders(options: TraceHeadersOptions = {}): string[] {
   }
   return unique([
     ...TRACE_HEADERS,
-    ...keys.flatMap((key) => [`uberctx-${key}`, `ot-baggage-${key}`]),
+    ...keys.flatMap((key) => [`uberctx-${key}`, `ot-baggage-${key}`].map(lowerCase)),
   ])
 }
+
+function lowerCase(name: string): string {
+  return name.toLowerCase()
+}
+
+// Header families a tracer writes in part, depending on the span: a B3 child's parent id, the
+// tags of a trace Datadog started itself. The sample context shows one span's part; a call may
+// send the rest of the family, which the preflight must allow too.
+const FAMILIES = ['x-b3-', 'ot-tracer-', 'x-datadog-']
 
 // A baggage key that makes a tracer write its baggage header when the caller named none; the
 // per-key headers it yields name no real key, so they are left out.
@@ -66,9 +76,14 @@ function injectedNames(tracer: Tracer, keys: readonly string[]): string[] {
   if (context === null) return []
   const carrier: Record<string, unknown> = {}
   tracer.inject(context, FORMAT_HTTP_HEADERS, carrier)
-  return unique(Object.keys(carrier).map((name) => name.toLowerCase())).filter(
-    (name) => !name.endsWith(`-${PROBE_KEY}`),
+  const names = Object.keys(carrier)
+    .map(lowerCase)
+    .filter((name) => !name.endsWith(`-${PROBE_KEY}`))
+  const families = FAMILIES.filter((prefix) => names.some((name) => name.startsWith(prefix)))
+  const relatives = TRACE_HEADERS.filter((name) =>
+    families.some((prefix) => name.startsWith(prefix)),
   )
+  return unique([...names, ...relatives])
 }
 
 /** One sampled context in every format of TRACE_HEADERS, so any of those tracers can read it. */
