@@ -144,7 +144,7 @@ export function installInterceptors(
     const call =
       url === undefined
         ? undefined
-        : tracing.start({ method: config.method ?? 'get', url, transport }, parent)
+        : tracing.start({ method: methodAsSent(config.method), url, transport }, parent)
     const headers = call?.headers ?? NO_HEADERS
     const carries = Object.keys(headers).length > 0
     // This attempt's headers replace the earlier attempt's; those it does not send (all of them
@@ -220,6 +220,11 @@ function transportOf(adapter: Config['adapter']): Transport | undefined {
 // axios offers its xhr adapter only where XMLHttpRequest exists: in Node, where a polyfill adds it.
 function hasXMLHttpRequest(): boolean {
   return typeof (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest !== 'undefined'
+}
+
+// Every axios adapter sends the method in upper case.
+function methodAsSent(method: string | undefined): string {
+  return typeof method === 'string' ? method.toUpperCase() : 'GET'
 }
 
 function describeFailure(axiosError: Partial<AxiosError> | null, error: unknown): ClientResult {

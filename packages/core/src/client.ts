@@ -3,7 +3,7 @@
 import { FORMAT_HTTP_HEADERS, type Span, type Tracer } from 'opentracing'
 import { isHeaderName, isHeaderValue, padB3Id } from './carrier.js'
 import { activeSpan, tracerTracesTransport } from './context.js'
-import { warn } from './errors.js'
+import { warn, withUrlsRedacted } from './errors.js'
 import { Guard } from './guard.js'
 import type { Page } from './page.js'
 import { propagationRule, type PropagationRule } from './propagation.js'
@@ -13,7 +13,6 @@ import {
   ignoreRule,
   methodInName,
   normalizeMethod,
-  OTHER_METHOD,
   pathOf,
   redactUrl,
   type IgnoreRule,
@@ -58,7 +57,10 @@ export class ClientTracing {
     const { settings, ignore } = this
     const { guard, options } = settings
     const url = absoluteUrl(settings.page, request.url)
-    const href = String(url)
+    const parsed = parseUrl(url)
+    // As the HTTP client reads it (tabs and newlines gone, `http:host` given its slashes), so that
+    // what is redacted or ignored is what is sent.
+    const href = parsed?.href ?? String(url)
     if (ignore !== undefined && guard.ignores(ignore, request, pathOf(href))) return undefined
     // The tracer's own instrumentation of this transport makes the client span and injects.
     const transport = request.transport
@@ -76,7 +78,6 @@ export class ClientTracing {
     const tracer = guard.tracer(options.tracer)
     if (tracer === undefined) return undefined
     const method = normalizeMethod(request.method)
-    const parsed = parseUrl(url)
     // A data: or blob: URL is read in place: no peer, no request, nothing to trace.
     if (parsed !== undefined && !NETWORK_SCHEMES.has(parsed.protocol)) return undefined
     const target = describeTarget(href, parsed)
@@ -86,7 +87,10 @@ export class ClientTracing {
       'http.method': method,
       ...target.tags,
     }
-    if (method === OTHER_METHOD) tags['http.request.method_original'] = capTag(request.method)
+    // As OpenTelemetry's conventions say: the method as sent, whenever the tag says it otherwise.
+    if (method !== request.method && request.method) {
+      tags['http.request.method_original'] = capTag(request.method)
+    }
     const parentContext = parentSpan === undefined ? undefined : guard.context(parentSpan)
     const name = nameFor(settings, request, method, target.peer)
     const span = guard.startSpan(tracer, name, tags, parentContext)
@@ -180,7 +184,8 @@ export class ClientSpanHandle {
     let { request, peer } = this
     if (result.url !== undefined && String(result.url) !== String(request.url)) {
       const url = absoluteUrl(this.settings.page, result.url)
-      const target = describeTarget(String(url), parseUrl(url))
+      const parsed = parseUrl(url)
+      const target = describeTarget(parsed?.href ?? String(url), parsed)
       request = { method: request.method, url: result.url }
       peer = target.peer
       tags = target.tags
@@ -200,7 +205,13 @@ export class ClientSpanHandle {
       const state = { span, request, method, peer, result }
       guard.call('onFinish', options.onFinish, state, undefined)
     }
-    guard.finishSpan(span, name, tags, failed ? { error, statusCode } : undefined)
+    // An HTTP client writes the URL it was given into its errors (Node's fetch does), where
+    // redaction of the tags alone would leave the credentials and secrets it took out.
+    const recorded =
+      error === undefined
+        ? undefined
+        : withUrlsRedacted(error, givenUrls(this.settings.page, this.request.url, result.url))
+    guard.finishSpan(span, name, tags, failed ? { error: recorded, statusCode } : undefined)
   }
 }
 
@@ -234,6 +245,13 @@ function warnPropagateUnheld(
 // In a page, a relative URL is relative to the document, as the HTTP client resolves it.
 function absoluteUrl(page: Page | undefined, url: string | URL): string | URL {
   return page === undefined || typeof url !== 'string' ? url : page.absolute(url)
+}
+
+// The URLs of a call, as given and as resolved in the page.
+function givenUrls(page: Page | undefined, ...urls: Array<string | URL | undefined>): string[] {
+  return urls.flatMap((url) =>
+    url === undefined ? [] : [String(url), String(absoluteUrl(page, url))],
+  )
 }
 
 // The operation name of a call to `peer`.
@@ -271,12 +289,14 @@ function describeTarget(
     hostname = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname
     port = parsed.port || defaultPort(parsed.protocol)
   }
+  // An IPv6 address in brackets, as in a URL: `[::1]:8080`, not `::1:8080`.
+  const host = hostname.includes(':') ? `[${hostname}]` : hostname
   const tags: Record<string, unknown> = {
     'http.url': redactUrl(href),
     'peer.hostname': capTag(hostname),
   }
   if (port !== '') tags['peer.port'] = Number(port)
-  return { peer: `${hostname}:${port}`, tags }
+  return { peer: `${host}:${port}`, tags }
 }
 
 function defaultPort(protocol: string): string {

@@ -1,4 +1,5 @@
 import type { ErrorHandler } from './types.js'
+import { redactUrl } from './url.js'
 
 // A tracer that fails on every request must not flood the logs: each failing call is reported at
 // most once per window.
@@ -94,6 +95,31 @@ export function isErrorInstance(value: unknown): value is Error {
     return value instanceof Error
   } catch {
     return false
+  }
+}
+
+/**
+ * `error`, or a copy of it (its class, name, message, stack and code) that says each of `urls`
+ * redacted, where its message or stack holds one with something to redact.
+ */
+export function withUrlsRedacted(error: unknown, urls: readonly string[]): unknown {
+  if (!isErrorInstance(error)) return error
+  const message = safeString(() => error.message) ?? ''
+  const stack = safeString(() => error.stack) ?? ''
+  const redacted = (text: string) =>
+    urls.reduce((said, url) => said.split(url).join(redactUrl(url)), text)
+  const said = { message: redacted(message), stack: redacted(stack) }
+  if (said.message === message && said.stack === stack) return error
+  try {
+    // Its code is what some tracers tell its type by (Node's `ERR_INVALID_URL`, say).
+    const code = (error as { code?: unknown }).code
+    return Object.assign(Object.create(Object.getPrototypeOf(error) as object) as Error, {
+      name: safeString(() => error.name) ?? 'Error',
+      ...said,
+      ...(typeof code === 'string' && { code }),
+    })
+  } catch {
+    return new Error(said.message)
   }
 }
 

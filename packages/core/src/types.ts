@@ -98,7 +98,7 @@ export interface ServerResult {
 
 /** An outbound request as a client adapter sees it, in plain data. */
 export interface ClientRequestInfo {
-  /** HTTP method. */
+  /** HTTP method, as the client sends it (its `http.request.method_original` where it differs). */
   method: string
   /** Absolute URL of the request. */
   url: string | URL

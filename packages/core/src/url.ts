@@ -63,9 +63,10 @@ export function capTag(value: string): string {
   return value.length <= MAX_TAG_LENGTH ? value : `${value.slice(0, MAX_TAG_LENGTH - 1)}…`
 }
 
-// A scheme and the slashes after it. URL parsers skip any number of slashes there (backslashes
-// too, in http(s) and ws(s) URLs): `http:user:pw@host` carries a password as `http://user:pw@host`.
-const SCHEME_AND_SLASHES = /^[a-z][a-z\d+.-]*:[/\\]*/i
+// A scheme and the slashes after it, or the two of a scheme-relative URL (`//user:pw@host`). URL
+// parsers skip any number of slashes after a scheme (backslashes too, in http(s) and ws(s) URLs):
+// `http:user:pw@host` carries a password as `http://user:pw@host`.
+const SCHEME_AND_SLASHES = /^(?:[a-z][a-z\d+.-]*:[/\\]*|[/\\]{2})/i
 
 function dropUserinfo(url: string): string {
   const authorityStart = SCHEME_AND_SLASHES.exec(url)?.[0].length

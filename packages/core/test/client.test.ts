@@ -31,6 +31,7 @@ describe('client lifecycle', () => {
       'span.kind': 'client',
       component: 'test-client',
       'http.method': 'POST',
+      'http.request.method_original': 'post',
       'http.url': 'http://api.example:8080/v1/items?token=REDACTED',
       'peer.hostname': 'api.example',
       'peer.port': 8080,
@@ -46,14 +47,51 @@ describe('client lifecycle', () => {
     const { tracer, client } = setup()
     client.start({ method: 'GET', url: new URL('https://example.com/x') })?.finish({})
     client.start({ method: 'BREW', url: 'http://example.com/x' })?.finish({})
+    client.start({ method: 'GET', url: 'http://[::1]:8080/x' })?.finish({})
     assert.deepEqual(
       tracer.finishedSpans().map((span) => span.operationName),
-      ['GET example.com:443', 'HTTP example.com:80'],
+      ['GET example.com:443', 'HTTP example.com:80', 'GET [::1]:8080'],
     )
     assert.deepEqual(
       tracer.finishedSpans().map((span) => span.tags['http.request.method_original']),
-      [undefined, 'BREW'],
+      [undefined, 'BREW', undefined],
     )
+    assert.equal(tracer.finishedSpans()[2]?.tags['peer.hostname'], '::1')
+  })
+
+  it('should redact and ignore the URL as the HTTP client reads it', () => {
+    const { tracer, client } = setup({ ignore: ['/health'] })
+    // The URL parser drops tabs and newlines and gives `http:host` its slashes.
+    assert.equal(client.start({ method: 'GET', url: 'http:127.0.0.1:8080/health' }), undefined)
+    client.start({ method: 'GET', url: 'http://api.example/q?to\nken=secret' })?.finish({})
+    assert.equal(
+      tracer.finishedSpans()[0]?.tags['http.url'],
+      'http://api.example/q?token=REDACTED',
+    )
+  })
+
+  it('should redact the URL where the error it records says it', () => {
+    const { tracer, client } = setup()
+    const url = 'http://user:hunter2@api.example/x?token=secret'
+    const call = client.start({ method: 'GET', url })
+    const error = Object.assign(new TypeError(`Request cannot be constructed from ${url}`), {
+      code: 'ERR_INVALID_URL',
+    })
+    call?.finish({ error })
+    const span = tracer.finishedSpans()[0]
+    const expected = 'Request cannot be constructed from http://api.example/x?token=REDACTED'
+    assert.equal(span?.tags['error.message'], expected)
+    const log = span?.logs[0]?.fields ?? {}
+    assert.equal(log.message, expected)
+    assert.doesNotMatch(String(log.stack), /hunter2|secret/)
+    const recorded = log['error.object'] as TypeError & { code?: string }
+    assert.ok(recorded instanceof TypeError)
+    assert.equal(recorded.message, expected)
+    assert.equal(recorded.code, 'ERR_INVALID_URL')
+    // An error that says nothing to redact is recorded as it is.
+    const plain = new Error('connect ECONNREFUSED')
+    client.start({ method: 'GET', url })?.finish({ error: plain })
+    assert.equal(tracer.finishedSpans()[1]?.logs[0]?.fields['error.object'], plain)
   })
 
   it('should record status >= 400 and network errors as errors, aborts as not', () => {

@@ -30,6 +30,8 @@ describe('redactUrl', () => {
     ['HTTP:\\\\user:pw@host\\p@x', 'HTTP:\\\\host\\p@x'],
     ['redis://user:pw@cache:6379', 'redis://cache:6379'],
     ['/users/a@b?next=c@d', '/users/a@b?next=c@d'],
+    // A scheme-relative URL has an authority too.
+    ['//user:pw@host/p', '//host/p'],
   ]
   for (const [input, expected] of cases) {
     it(`should turn ${input} into ${expected}`, () => {

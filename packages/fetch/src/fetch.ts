@@ -10,6 +10,7 @@ export type FetchTracingOptions = ClientTracingOptions
 type Fetch = typeof globalThis.fetch
 type FetchInput = Parameters<Fetch>[0]
 type FetchInit = Parameters<Fetch>[1]
+type HeadersSource = ConstructorParameters<typeof Headers>[0]
 
 interface RequestLike {
   url: string
@@ -64,7 +65,7 @@ export function traceFetch(
       // No URL to trace: fetch fails on this input itself, with its own error.
       return fetchImpl(input, init)
     }
-    const method = init?.method ?? request?.method ?? 'GET'
+    const method = methodAsSent(init?.method ?? request?.method ?? 'GET')
     const call = tracing.start({ method, url, transport })
     if (call === undefined) return fetchImpl(input, init)
     let response: Response
@@ -82,7 +83,9 @@ export function traceFetch(
       call.finish(describeFailure(error, init, request))
       throw error
     }
-    call.finish({ statusCode: response.status })
+    // A stand-in fetch (a test's) may resolve to anything: the caller gets it as it is.
+    const status = (response as Response | undefined)?.status
+    call.finish({ statusCode: typeof status === 'number' ? status : undefined })
     return response
   }
   // It stands in for fetchImpl, so it keeps its `length` and `name` (fetch's are 1 and 'fetch').
@@ -107,8 +110,9 @@ function mergeHeaders(
   if (init != null && Object(init) !== init) return undefined
   try {
     const initHeaders = init?.headers
+    // A Headers copied as one keeps the names as the app wrote them; pairs would be lower-case.
     const headers = new Headers(
-      initHeaders !== undefined ? initHeaders : request && Array.from(request.headers),
+      initHeaders !== undefined ? initHeaders : (request?.headers as HeadersSource),
     )
     for (const [name, value] of Object.entries(traceHeaders)) headers.set(name, value)
     return headers
@@ -203,6 +207,15 @@ function describeFailure(error: unknown, init: FetchInit, request: RequestLike |
     // Told as a failure below.
   }
   return { error }
+}
+
+// fetch sends these six in upper case, in whatever case they were given; any other as given.
+const NORMALIZED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'])
+
+function methodAsSent(method: unknown): string {
+  if (typeof method !== 'string') return 'GET'
+  const upper = method.toUpperCase()
+  return NORMALIZED_METHODS.has(upper) ? upper : method
 }
 
 // Duck-typed, so undici's Request (another class than the global one) is recognised too.

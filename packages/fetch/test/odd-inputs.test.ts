@@ -74,3 +74,64 @@ describe('tracedFetch with odd inputs', () => {
     assert.equal(recording.tracer.finishedSpans().length, calls.length, 'each a failed call')
   })
 })
+
+describe('tracedFetch with odd inits and stand-ins', () => {
+  const echo = useEchoServer()
+  const recording = useRecordingTracer()
+
+  beforeEach(() => {
+    echo.received.length = 0
+  })
+
+  it("should send a Request's header names as the app wrote them", async () => {
+    const traced = tracedFetch(globalThis.fetch, { tracer: recording.tracer })
+    const request = new Request(`${echo.url}/cased`, { headers: { 'X-Api-Version': '2' } })
+    await traced(request)
+    const [plain] = echo.received
+    assert.ok(plain?.rawHeaders.includes('X-Api-Version'), String(plain?.rawHeaders))
+    assert.ok(plain?.headers.traceparent)
+  })
+
+  it('should tell the method as fetch sends it: six in upper case, any other as given', async () => {
+    const traced = tracedFetch(globalThis.fetch, { tracer: recording.tracer })
+    await traced(`${echo.url}/m`, { method: 'post', body: '{}' })
+    // Node's server refuses a method in lower case (400), after fetch sent it so.
+    await traced(`${echo.url}/m`, { method: 'patch', body: '{}' })
+    assert.deepEqual(
+      echo.received.map((received) => received.method),
+      ['POST'],
+    )
+    assert.deepEqual(
+      recording.tracer
+        .finishedSpans()
+        .map((span) => [span.tags['http.method'], span.tags['http.request.method_original']]),
+      [
+        ['POST', undefined],
+        ['PATCH', 'patch'],
+      ],
+    )
+  })
+
+  it('should hand back whatever a stand-in fetch resolves to, and finish the span', async () => {
+    const standIn = (() => Promise.resolve(undefined)) as unknown as Fetch
+    const traced = tracedFetch(standIn, { tracer: recording.tracer })
+    assert.equal(await traced(`${echo.url}/mocked`), undefined)
+    const [span] = recording.tracer.finishedSpans()
+    assert.equal(span?.tags['http.status_code'], undefined)
+    assert.equal(span?.tags.error, undefined)
+  })
+
+  it('should record the error of a URL fetch refuses without its credentials or secrets', async () => {
+    const traced = tracedFetch(globalThis.fetch, { tracer: recording.tracer })
+    const port = new URL(echo.url).port
+    const url = `http://user:hunter2@127.0.0.1:${port}/x?token=secret`
+    await assert.rejects(traced(url), /hunter2/, 'the caller gets the error as fetch made it')
+    const [span] = recording.tracer.finishedSpans()
+    assert.equal(span?.tags.error, true)
+    const fields = span?.logs[0]?.fields ?? {}
+    for (const said of [span?.tags['error.message'], fields.message, fields.stack]) {
+      assert.doesNotMatch(String(said), /hunter2|secret/)
+    }
+    assert.match(String(span?.tags['error.message']), /token=REDACTED/)
+  })
+})
