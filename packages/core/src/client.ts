@@ -296,7 +296,7 @@ function describeTarget(
     'peer.hostname': capTag(hostname),
   }
   if (port !== '') tags['peer.port'] = Number(port)
-  return { peer: `${host}:${port}`, tags }
+  return { peer: port === '' ? host : `${host}:${port}`, tags }
 }
 
 function defaultPort(protocol: string): string {

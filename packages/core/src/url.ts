@@ -134,9 +134,11 @@ export function ignoreRule<Request>(
 ): IgnoreRule<Request> | undefined {
   if (ignore === undefined) return undefined
   if (typeof ignore === 'function') return (request) => ignore(request)
-  if (ignore.length === 0) return undefined
-  const paths = new Set(ignore.filter((entry): entry is string => typeof entry === 'string'))
-  const patterns = ignore.filter((entry): entry is RegExp => entry instanceof RegExp)
+  // One path or pattern given alone, as plain JavaScript lets an app write it, is a list of one.
+  const entries: unknown[] = Array.isArray(ignore) ? ignore : [ignore]
+  if (entries.length === 0) return undefined
+  const paths = new Set(entries.filter((entry): entry is string => typeof entry === 'string'))
+  const patterns = entries.filter((entry): entry is RegExp => entry instanceof RegExp)
   return (_request, path) => {
     if (paths.has(path)) return true
     for (const pattern of patterns) {

@@ -48,13 +48,14 @@ describe('client lifecycle', () => {
     client.start({ method: 'GET', url: new URL('https://example.com/x') })?.finish({})
     client.start({ method: 'BREW', url: 'http://example.com/x' })?.finish({})
     client.start({ method: 'GET', url: 'http://[::1]:8080/x' })?.finish({})
+    client.start({ method: 'GET', url: 'not a url' })?.finish({})
     assert.deepEqual(
       tracer.finishedSpans().map((span) => span.operationName),
-      ['GET example.com:443', 'HTTP example.com:80', 'GET [::1]:8080'],
+      ['GET example.com:443', 'HTTP example.com:80', 'GET [::1]:8080', 'GET unknown'],
     )
     assert.deepEqual(
       tracer.finishedSpans().map((span) => span.tags['http.request.method_original']),
-      [undefined, 'BREW', undefined],
+      [undefined, 'BREW', undefined, undefined],
     )
     assert.equal(tracer.finishedSpans()[2]?.tags['peer.hostname'], '::1')
   })
@@ -64,10 +65,7 @@ describe('client lifecycle', () => {
     // The URL parser drops tabs and newlines and gives `http:host` its slashes.
     assert.equal(client.start({ method: 'GET', url: 'http:127.0.0.1:8080/health' }), undefined)
     client.start({ method: 'GET', url: 'http://api.example/q?to\nken=secret' })?.finish({})
-    assert.equal(
-      tracer.finishedSpans()[0]?.tags['http.url'],
-      'http://api.example/q?token=REDACTED',
-    )
+    assert.equal(tracer.finishedSpans()[0]?.tags['http.url'], 'http://api.example/q?token=REDACTED')
   })
 
   it('should redact the URL where the error it records says it', () => {
@@ -146,6 +144,12 @@ describe('client lifecycle', () => {
     const { tracer, client } = setup({ ignore: ['/health', /^\/metrics/] })
     assert.equal(client.start({ method: 'GET', url: 'http://h/health?x=1' }), undefined)
     assert.equal(client.start({ method: 'GET', url: 'http://h/metrics/cpu' }), undefined)
+    // One path or pattern alone, as plain JavaScript may give it.
+    for (const ignore of ['/health', /^\/health/]) {
+      const single = createClientTracing('x', { tracer, ignore } as unknown as ClientTracingOptions)
+      assert.equal(single.start({ method: 'GET', url: 'http://h/health' }), undefined)
+      assert.ok(single.start({ method: 'GET', url: 'http://h/other' }))
+    }
     const strict = createClientTracing('x', { tracer, requireParent: true })
     assert.equal(strict.start({ method: 'GET', url: 'http://h/a' }), undefined)
     const parent = tracer.startSpan('p')
