@@ -1,15 +1,16 @@
 // What crosses the wire: incoming headers into an extract carrier, checks on what an outbound
 // header can carry, and the checks an extracted context must pass to parent a span.
 import { SpanContext } from 'opentracing'
+import { TRACE_HEADERS } from './cors.js'
 import type { HeaderSource } from './types.js'
 
 /** Limits on what reaches a tracer's extract; values over a limit are dropped, not truncated. */
 export const CARRIER_LIMITS = {
   /** Largest single header value, in characters. */
   valueLength: 8192,
-  /** Most headers copied into one carrier. */
+  /** Most headers copied into one carrier (trace context headers pass beyond it). */
   headerCount: 128,
-  /** Most characters of names and values in one carrier. */
+  /** Most characters of names and values in one carrier (trace context headers pass beyond). */
   totalLength: 32_768,
   /** Most vendor baggage headers (`uberctx-*`, `ot-baggage-*`, …) in one carrier. */
   baggageHeaders: 64,
@@ -116,14 +117,18 @@ class CarrierBuilder {
   private baggageTotal = 0
 
   add(rawKey: unknown, rawValue: unknown): void {
-    if (typeof rawKey !== 'string' || this.count >= CARRIER_LIMITS.headerCount) return
+    if (typeof rawKey !== 'string') return
     let value = headerValue(rawValue)
     if (value === undefined || value.length > CARRIER_LIMITS.valueLength) return
     const key = rawKey.toLowerCase()
     // HTTP/2 pseudo-headers (`:path`, `:authority`, …) are the request line, not trace context.
     if (LEFT_OUT.has(key) || key.startsWith(':')) return
     const size = key.length + value.length
-    if (this.total + size > CARRIER_LIMITS.totalLength) return
+    const full =
+      this.count >= CARRIER_LIMITS.headerCount || this.total + size > CARRIER_LIMITS.totalLength
+    // The trace context is never crowded out of a carrier by other headers (a gateway's many): a
+    // few names, each within valueLength, pass the count and total limits. Baggage keeps its own.
+    if (full && (key === 'baggage' || !TRACE_HEADERS.includes(key))) return
     if (isBaggage(key)) {
       if (this.baggageCount >= CARRIER_LIMITS.baggageHeaders) return
       if (this.baggageTotal + value.length > CARRIER_LIMITS.baggageLength) return

@@ -12,15 +12,21 @@ export const TRACE_HEADERS: readonly string[] = /* @__PURE__ */ Object.freeze([
   'tracestate',
   'baggage',
   'b3',
-  ...prefixed('x-b3-', ['traceid', 'spanid', 'parentspanid', 'sampled', 'flags']),
+  'x-b3-traceid',
+  'x-b3-spanid',
+  'x-b3-parentspanid',
+  'x-b3-sampled',
+  'x-b3-flags',
   'uber-trace-id',
-  ...prefixed('ot-tracer-', ['traceid', 'spanid', 'sampled']),
-  ...prefixed('x-datadog-', ['trace-id', 'parent-id', 'sampling-priority', 'origin', 'tags']),
+  'ot-tracer-traceid',
+  'ot-tracer-spanid',
+  'ot-tracer-sampled',
+  'x-datadog-trace-id',
+  'x-datadog-parent-id',
+  'x-datadog-sampling-priority',
+  'x-datadog-origin',
+  'x-datadog-tags',
 ])
-
-function prefixed(prefix: string, names: readonly string[]): string[] {
-  return names.map((name) => prefix + name)
-}
 
 /** Options of `traceHeaders()`. */
 export interface TraceHeadersOptions {

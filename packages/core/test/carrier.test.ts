@@ -95,6 +95,21 @@ describe('toCarrier', () => {
     assert.ok(kept <= CARRIER_LIMITS.totalLength, `${kept} characters kept`)
   })
 
+  it('should keep the trace context past the limits that other headers filled', () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
+    const others = Array.from({ length: 200 }, (_, i): [string, string] => [`x-h${i}`, 'v'])
+    const crowded = toCarrier({ ...Object.fromEntries(others), traceparent, 'uberctx-k': 'v' })
+    assert.equal(crowded.traceparent, traceparent)
+    assert.equal(crowded['uberctx-k'], undefined, 'baggage keeps the limits')
+    const large = Array.from({ length: 10 }, (_, i): [string, string] => [
+      `x-big${i}`,
+      'v'.repeat(4000),
+    ])
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736'
+    const carrier = toCarrier({ ...Object.fromEntries(large), 'X-B3-TraceId': traceId })
+    assert.equal(carrier['x-b3-traceid'], traceId)
+  })
+
   it('should give an empty carrier for null, undefined and junk', () => {
     assert.deepEqual(toCarrier(null), {})
     assert.deepEqual(toCarrier(undefined), {})
