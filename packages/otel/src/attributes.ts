@@ -9,10 +9,14 @@ export interface Outcome {
   failed: boolean
   /** `http.status_code`, as a number. */
   statusCode: number | undefined
-  /** `error.type`, as tagged. */
+  /** `error.type`: as tagged, or as the errors logged since say it. */
   errorType: string | undefined
-  /** `error.message`, as tagged. */
+  /** `error.message`: as tagged, or as the errors logged since say it. */
   errorMessage: string | undefined
+  /** `error.type` as tagged alone: all a failure by status alone says, beside its status. */
+  taggedErrorType: string | undefined
+  /** `error.message` as tagged alone. */
+  taggedErrorMessage: string | undefined
 }
 
 /** The SpanKind an OpenTracing `span.kind` value names; anything else is INTERNAL. */
@@ -58,20 +62,20 @@ export function mapTags(
         outcome.failed = value === true || value === 'true'
         continue
       case 'error.message':
-        outcome.errorMessage = text(value)
+        outcome.errorMessage = outcome.taggedErrorMessage = text(value)
         continue
       case 'error.type':
-        outcome.errorType = text(value)
+        outcome.errorType = outcome.taggedErrorType = text(value)
         break
       case 'http.method': {
         // Whoever set it (the app's own code too), the method is OTel's: known ones in upper
-        // case, any other `_OTHER` with the method as sent beside it.
+        // case, any other `_OTHER`, with the method as sent beside it whenever that differs
+        // (`patch`, `PURGE`). tracehop's own tags say it already normalised, and name the
+        // method as sent themselves.
         const sent = text(value)
         const method = normalizeMethod(sent)
         attributes['http.request.method'] = method
-        if (method === OTHER_METHOD && sent !== OTHER_METHOD) {
-          attributes['http.request.method_original'] ??= sent
-        }
+        if (sent !== method && sent !== '') attributes['http.request.method_original'] ??= sent
         break
       }
       case 'http.status_code': {
@@ -130,7 +134,8 @@ function serverUrl(url: string, attributes: Attributes): void {
   let rest = url
   const schemeEnd = url.startsWith('/') ? -1 : url.indexOf('://')
   if (schemeEnd !== -1) {
-    const scheme = url.slice(0, schemeEnd)
+    // Schemes are case-insensitive (`HTTP://host/` in a proxy's request); OTel's are lower-case.
+    const scheme = url.slice(0, schemeEnd).toLowerCase()
     attributes['url.scheme'] = scheme
     // The authority ends where the path or, with no path (`http://host?page=2`), the query starts.
     const authorityStart = schemeEnd + 3
@@ -185,9 +190,7 @@ function hostOf(authority: string, scheme: string): Host {
   }
 }
 
-const OTHER_METHOD = '_OTHER'
-
-const DEFAULT_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443 }
+const DEFAULT_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443, ws: 80, wss: 443 }
 
 // Tag values are primitives in practice; anything else is written as JSON rather than lost. Like
 // numberOf(), it never throws: a tag the app set must not fail the app's setTag().

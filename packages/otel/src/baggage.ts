@@ -1,12 +1,12 @@
 // A span's baggage as its children and calls inherit it: the parent's, or the active context's,
 // where OTel code may have changed it, with what setBaggageItem() set on tracehop's spans.
 import {
-  context as otelContext,
   createContextKey,
   propagation,
   trace,
   type Baggage,
   type BaggageEntry,
+  type Context,
 } from '@opentelemetry/api'
 import { ACTIVE_SPAN_KEY, BridgeSpan, type BridgeSpanContext } from './span.js'
 
@@ -17,11 +17,11 @@ export const ENTERED_BAGGAGE_KEY = createContextKey('tracehop entered baggage')
 // A child's baggage is its parent's. When the parent is the active span (tracehop's, or OTel's
 // wrapped), the active context's baggage is the current one, as OTel code may have added to it,
 // changed or removed entries; entries set on the enclosing tracehop span with setBaggageItem()
-// go on too, but for those OTel code removed or changed since that span was entered.
-export function inheritedBaggage(parent: BridgeSpanContext): Baggage | undefined {
+// go on too, but for those OTel code removed or changed since that span was entered. `active`:
+// OTel's active context.
+export function inheritedBaggage(parent: BridgeSpanContext, active: Context): Baggage | undefined {
   // A context read from a carrier is no span's: it cannot be the active span's.
   if (parent.fromCarrier) return parent.baggage
-  const active = otelContext.active()
   const enclosing = active.getValue(ACTIVE_SPAN_KEY)
   if (!(enclosing instanceof BridgeSpan)) return parent.baggage
   const own = enclosing.spanContext
@@ -70,4 +70,15 @@ function withKeysSetOn(
 function sameEntry(a: BaggageEntry | undefined, b: BaggageEntry | undefined): boolean {
   if (a === undefined || b === undefined) return a === b
   return a.value === b.value && a.metadata?.toString() === b.metadata?.toString()
+}
+
+/** `baggage` with the entries of `added` over its own. */
+export function withEntriesOf(
+  baggage: Baggage | undefined,
+  added: Baggage | undefined,
+): Baggage | undefined {
+  if (added === undefined || baggage === undefined) return added ?? baggage
+  let merged = baggage
+  for (const [key, entry] of added.getAllEntries()) merged = merged.setEntry(key, entry)
+  return merged
 }

@@ -17,6 +17,12 @@ import { propagation } from '@opentelemetry/api'
 import { isErrorInstance } from '@tracehop/core/adapter'
 import { Span, SpanContext, type Tracer } from 'opentracing'
 import { attributeValue, kindOf, mapTags, type Outcome } from './attributes.js'
+import {
+  exceptionAttributes,
+  readSafely,
+  RecordedErrors,
+  recordedOnForeignSpan,
+} from './exceptions.js'
 
 /** Where the active tracehop span sits in OTel's context, beside OTel's own active span. */
 export const ACTIVE_SPAN_KEY = createContextKey('tracehop active span')
@@ -85,9 +91,8 @@ export class BridgeSpan extends Span {
   // The kind its tags are read as: the start's, or one tagged later (see _addTags()).
   private kind: SpanKind
   private ended = false
-  // The errors (Error objects, or any object thrown) recorded as exception events so far, held
-  // weakly: a long-lived span can log many, and the SDK keeps only its last events anyway.
-  private exceptions: WeakSet<object> | undefined
+  // The errors recorded as exception events so far: made when the first is logged.
+  private exceptions: RecordedErrors | undefined
 
   /** `base`: the OTel context the span started in (see BridgeSpanContext). */
   constructor(
@@ -123,6 +128,8 @@ export class BridgeSpan extends Span {
   }
 
   protected override _setOperationName(name: string): void {
+    // An ended span keeps its name: the SDK would only warn (as for tags and logs below).
+    if (!this.otel.isRecording()) return
     this.otel.updateName(name)
   }
 
@@ -173,26 +180,33 @@ export class BridgeSpan extends Span {
 
   private logError(fields: Record<string, unknown>, time: HrTime | undefined): void {
     const error = fields['error.object']
-    const isObject = (typeof error === 'object' && error !== null) || typeof error === 'function'
     // An error `instanceof` cannot be asked of (a throwing proxy) is logged from the fields alone.
     const isError = isErrorInstance(error)
-    if (isObject) {
-      // One event per error: code that logs an error and rethrows it has it logged again by
-      // whoever catches it (tracehop itself, when the request or active span fails with it).
-      if (this.exceptions?.has(error) === true) {
-        // Whoever logs it again may have tagged `error.type` from its class in between.
-        if (isError) this.takeErrorCode(error)
-        return
-      }
-      ;(this.exceptions ??= new WeakSet()).add(error)
+    if (this.recordedErrors().isRepeat(error, this.outcome.failed)) {
+      // Whoever logs it again may have tagged `error.type` from its class in between.
+      if (isError) this.takeErrorCode(error)
+      return
     }
     if (isError) {
       this.recordError(error, fields, time)
       return
     }
-    // A failure by status alone is the status code's to tell, not an exception's.
-    if (fields['error.kind'] === 'HTTPStatus') return
+    if (fields['error.kind'] === 'HTTPStatus') {
+      // A failure by status alone is the status code's to tell: not an exception's, nor that of
+      // an error logged and handled before it. What the app tagged stands.
+      const outcome = this.outcome
+      outcome.errorType = outcome.taggedErrorType
+      outcome.errorMessage = outcome.taggedErrorMessage
+      return
+    }
     this.otel.addEvent('exception', exceptionAttributes(fields), time)
+  }
+
+  // One OTel span tracehop did not start has a wrapper per baggage: they share what it recorded.
+  private recordedErrors(): RecordedErrors {
+    return (this.exceptions ??= this.settings.foreign
+      ? recordedOnForeignSpan(this.otel)
+      : new RecordedErrors())
   }
 
   // A low-cardinality code (`ECONNREFUSED`) says more than the class name, as OTel's own do.
@@ -247,28 +261,6 @@ export class BridgeSpan extends Span {
   private answeredClientError(): boolean {
     const status = this.outcome.statusCode
     return this.kind === SpanKind.SERVER && status !== undefined && status >= 400 && status < 500
-  }
-}
-
-function exceptionAttributes(fields: Record<string, unknown>): Attributes {
-  const attributes: Attributes = {}
-  const kind = fields['error.kind']
-  if (typeof kind === 'string') attributes['exception.type'] = kind
-  // Without a message, an error given as a string (`error.object: 'timed out'`) says it.
-  const message = fields.message ?? fields['error.object']
-  if (typeof message === 'string') attributes['exception.message'] = message
-  const stack = fields.stack
-  if (typeof stack === 'string') attributes['exception.stacktrace'] = stack
-  return attributes
-}
-
-// A string property read that cannot throw.
-function readSafely(read: () => unknown): string | undefined {
-  try {
-    const value = read()
-    return typeof value === 'string' ? value : undefined
-  } catch {
-    return undefined
   }
 }
 

@@ -37,7 +37,10 @@ export function otelContextStore(
       if (span !== undefined && (!(span instanceof BridgeSpan) || span.otel === otelSpan)) {
         return span
       }
-      if (otelSpan === undefined) return span
+      // `span` is tracehop's, not OTel's active span any more. With none active (OTel code
+      // removed it: trace.deleteSpan()), tracehop has none either: what starts there is a root,
+      // as OTel's own spans are.
+      if (otelSpan === undefined) return undefined
       // An OTel span started inside tracehop's (or with none): it parents what tracehop starts,
       // through the tracer of the tracehop span it runs in (one per provider).
       const baggage = propagation.getBaggage(active)

@@ -1,7 +1,9 @@
 // An OpenTracing Tracer that starts OTel spans through the OTel API: the user's SDK samples,
 // processes and exports them, and the global propagator carries their context.
 import {
+  context as otelContext,
   INVALID_SPAN_CONTEXT,
+  isSpanContextValid,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
@@ -27,7 +29,7 @@ import {
 } from 'opentracing'
 import { REFUSED_CALLER } from '@tracehop/core/adapter'
 import { kindOf, mapTags, type Outcome } from './attributes.js'
-import { inheritedBaggage } from './baggage.js'
+import { inheritedBaggage, withEntriesOf } from './baggage.js'
 import { parentContext } from './edge.js'
 import { BridgeSpan, BridgeSpanContext, hrTime, type BridgeSpanSettings } from './span.js'
 
@@ -107,8 +109,13 @@ export class OpenTracingOnOtel extends Tracer {
       return this.start(name, tags, startTime, undefined, undefined)
     }
     const links: Link[] = []
-    const parent = parentOf(references, links)
-    return this.start(name, tags, startTime, parent, links.length > 0 ? links : undefined)
+    const { parent, lender } = parentOf(references, links)
+    const span = this.start(name, tags, startTime, parent, links.length > 0 ? links : undefined)
+    // Inherited, not set on the span: its own setBaggageItem() keys stay none.
+    if (lender !== undefined) {
+      span.spanContext.baggage = withEntriesOf(span.spanContext.baggage, lender.baggage)
+    }
+    return span
   }
 
   private start(
@@ -126,9 +133,17 @@ export class OpenTracingOnOtel extends Tracer {
     const options: OtelSpanOptions = { kind, attributes }
     if (startTime !== undefined) options.startTime = hrTime(startTime)
     if (links !== undefined) options.links = links
-    const base = parentContext(parent, kind, refusedCaller)
+    const active = otelContext.active()
+    const base = parentContext(parent, kind, refusedCaller, active)
     const otelSpan = this.scope(tags.component).startSpan(name, options, base)
-    const baggage = parent === undefined ? undefined : inheritedBaggage(parent)
+    // A root takes the baggage OTel code set where it starts, but for a request's span: there,
+    // OTel's context holds what an instrumentation read from a caller tracehop may not trust.
+    const baggage =
+      parent !== undefined
+        ? inheritedBaggage(parent, active)
+        : kind === SpanKind.SERVER
+          ? undefined
+          : propagation.getBaggage(active)
     return new BridgeSpan(
       otelSpan,
       baggage,
@@ -178,7 +193,14 @@ export class OpenTracingOnOtel extends Tracer {
 }
 
 function newOutcome(): Outcome {
-  return { failed: false, statusCode: undefined, errorType: undefined, errorMessage: undefined }
+  return {
+    failed: false,
+    statusCode: undefined,
+    errorType: undefined,
+    errorMessage: undefined,
+    taggedErrorType: undefined,
+    taggedErrorMessage: undefined,
+  }
 }
 
 // What a `childOf` given as a span or a span context parents with: a span context of this bridge.
@@ -198,25 +220,46 @@ function refer(parent: OpenTracingSpan | SpanContext): Reference {
 
 // The parent is the first childOf reference to a span of this bridge, else the first followsFrom
 // one (another tracer's context is neither parent nor link, whatever its place); the rest, links.
-function parentOf(references: Reference[], links: Link[]): BridgeSpanContext | undefined {
-  const usable: Array<{ context: BridgeSpanContext; reference: Reference }> = []
+// A context that holds baggage only (a carrier's) has no span to parent or link with: it parents
+// a root when no reference has a span, and else, when it came first, lends the parent its baggage.
+function parentOf(references: Reference[], links: Link[]): ChosenParent {
+  const usable: Referenced[] = []
   for (const reference of references) {
     const context = reference.referencedContext()
     if (context instanceof BridgeSpanContext) usable.push({ context, reference })
   }
-  const parentAt = Math.max(
-    usable.findIndex(({ reference }) => reference.type() === REFERENCE_CHILD_OF),
-    0,
-  )
-  usable.forEach(({ context, reference }, index) => {
-    if (index === parentAt) return
+  const first = firstOf(usable)
+  const withSpan = usable.filter(({ context }) => isSpanContextValid(context.otel))
+  const chosen = firstOf(withSpan) ?? first
+  for (const referenced of withSpan) {
+    if (referenced === chosen) continue
+    const { context, reference } = referenced
     // As OpenTelemetry's OpenTracing compatibility names the kind of reference a link was.
     links.push({
       context: context.otel,
       attributes: { 'opentracing.ref_type': refType(reference) },
     })
-  })
-  return usable[parentAt]?.context
+  }
+  const lender = first !== chosen ? first?.context : undefined
+  return { parent: chosen?.context, lender }
+}
+
+interface Referenced {
+  context: BridgeSpanContext
+  reference: Reference
+}
+
+interface ChosenParent {
+  parent: BridgeSpanContext | undefined
+  /** A context holding baggage only that came before the parent: its baggage goes on too. */
+  lender: BridgeSpanContext | undefined
+}
+
+// The first childOf reference, else the first of any kind.
+function firstOf(referenced: Referenced[]): Referenced | undefined {
+  return (
+    referenced.find(({ reference }) => reference.type() === REFERENCE_CHILD_OF) ?? referenced[0]
+  )
 }
 
 // Header names arrive in any case from some carriers (an app's own, a message's headers); the

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { beforeEach, describe, it } from 'node:test'
 import { context, propagation, trace, type Baggage } from '@opentelemetry/api'
-import { activeSpan } from '@tracehop/core'
+import { activeSpan, startActiveSpan } from '@tracehop/core'
 import { createClientTracing, createServerTracing } from '@tracehop/core/adapter'
 import { createOtelTracer } from '../src/index.js'
 import { sdk } from '../../../test/support/otel-sdk.js'
@@ -182,5 +182,39 @@ describe('baggage set with setBaggageItem() beside OTel code', () => {
     })
     handle.finish({ statusCode: 200 })
     assert.deepEqual(sent, ['user=7', undefined])
+  })
+
+  it('should send the baggage OTel code set with no span active', () => {
+    const tenant = propagation.createBaggage({ tenant: { value: 'acme' } })
+    assert.equal(sentWith(tenant), 'tenant=acme')
+    assert.equal(sdk.only().parentSpanContext, undefined, 'the call is a root')
+  })
+
+  it('should keep the baggage OTel code set for what runs in a root span started in it', () => {
+    const tenant = propagation.createBaggage({ tenant: { value: 'acme' } })
+    const seen = context.with(propagation.setBaggage(context.active(), tenant), () =>
+      startActiveSpan(
+        'job',
+        (job) => ({
+          inOtelContext: propagation.getActiveBaggage()?.getEntry('tenant')?.value,
+          onTheSpan: job.getBaggageItem('tenant'),
+          sent: sentBaggage(),
+        }),
+        { tracer },
+      ),
+    )
+    assert.deepEqual(seen, { inOtelContext: 'acme', onTheSpan: 'acme', sent: 'tenant=acme' })
+  })
+
+  it("should keep OTel's baggage from a request's span that continues no caller", () => {
+    // The baggage of the context a server runs requests in is no caller's: it is not the request's.
+    const tenant = propagation.createBaggage({ tenant: { value: 'acme' } })
+    const sent = context.with(propagation.setBaggage(context.active(), tenant), () => {
+      const handle = server.start({ method: 'GET', url: '/', headers: {} })
+      const baggage = handle?.run(sentBaggage)
+      handle?.finish({ statusCode: 200 })
+      return baggage
+    })
+    assert.equal(sent, undefined)
   })
 })

@@ -2,7 +2,14 @@
 import assert from 'node:assert/strict'
 import { beforeEach, describe, it } from 'node:test'
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
-import { childOf, followsFrom, MockTracer, type Span } from 'opentracing'
+import {
+  childOf,
+  followsFrom,
+  FORMAT_HTTP_HEADERS,
+  MockTracer,
+  type Span,
+  type SpanContext,
+} from 'opentracing'
 import { createOtelTracer } from '../src/index.js'
 import { BridgeSpan } from '../src/span.js'
 import { sdk } from '../../../test/support/otel-sdk.js'
@@ -14,6 +21,13 @@ const foreign = new MockTracer().startSpan('foreign')
 function spanIdOf(span: Span): string {
   assert.ok(span instanceof BridgeSpan)
   return span.otel.spanContext().spanId
+}
+
+// What a carrier that held baggage only (no trace context) extracts to.
+function baggageOnly(): SpanContext {
+  const context = tracer.extract(FORMAT_HTTP_HEADERS, { baggage: 'tenant=acme' })
+  assert.ok(context)
+  return context
 }
 
 function finished(name: string): ReadableSpan {
@@ -79,5 +93,40 @@ describe('references', () => {
     const root = finished('root')
     assert.equal(root.parentSpanContext, undefined)
     assert.deepEqual(root.links, [])
+  })
+
+  it('should link no context that holds baggage only', () => {
+    const parent = tracer.startSpan('parent')
+    tracer
+      .startSpan('child', { references: [childOf(parent.context()), followsFrom(baggageOnly())] })
+      .finish()
+    parent.finish()
+    const child = finished('child')
+    assert.equal(child.parentSpanContext?.spanId, spanIdOf(parent))
+    assert.deepEqual(child.links, [])
+  })
+
+  it('should parent with a span before a context that holds baggage only, and take that baggage too', () => {
+    const previous = tracer.startSpan('previous')
+    previous.setBaggageItem('user', '7')
+    const orders = [
+      [childOf(baggageOnly()), followsFrom(previous.context())],
+      [followsFrom(previous.context()), childOf(baggageOnly())],
+    ]
+    const baggage = orders.map((references, at) => {
+      const span = tracer.startSpan(`next ${at}`, { references })
+      span.finish()
+      return [span.getBaggageItem('tenant'), span.getBaggageItem('user')]
+    })
+    previous.finish()
+    for (const name of ['next 0', 'next 1']) {
+      const next = finished(name)
+      assert.equal(next.parentSpanContext?.spanId, spanIdOf(previous), name)
+      assert.deepEqual(next.links, [], name)
+    }
+    assert.deepEqual(baggage, [
+      ['acme', '7'],
+      ['acme', '7'],
+    ])
   })
 })

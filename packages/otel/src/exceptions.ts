@@ -1,0 +1,66 @@
+// Which errors a span recorded as `exception` events, and what an error log says when its error
+// cannot be read: one event per error, however many times it is logged.
+import type { Attributes, Span as OtelSpan } from '@opentelemetry/api'
+
+/**
+ * The errors an OTel span recorded. Code that logs an error and rethrows it has it logged again
+ * by whoever catches it (tracehop itself, when the request or active span fails with it): that
+ * log is a repeat, not another error.
+ */
+export class RecordedErrors {
+  // Errors (and any object thrown) are told by identity, held weakly: a long-lived span can log
+  // many, and the SDK keeps only its last events anyway.
+  private objects: WeakSet<object> | undefined
+  // A thrown string or number has no identity: an equal value is the same error only when it
+  // comes with the span's failure (a retry that logs the same message again is another error).
+  // The last one recorded is all a rethrow can repeat, and a long-lived span keeps no list.
+  private lastValue: unknown
+
+  /** Whether `error` was recorded before, `failing` the log of the span's failure; else notes it. */
+  isRepeat(error: unknown, failing: boolean): boolean {
+    if ((typeof error === 'object' && error !== null) || typeof error === 'function') {
+      if (this.objects?.has(error) === true) return true
+      ;(this.objects ??= new WeakSet()).add(error)
+      return false
+    }
+    // A log with no error object names no error it could repeat.
+    if (error === undefined || error === null) return false
+    if (failing && Object.is(error, this.lastValue)) return true
+    this.lastValue = error
+    return false
+  }
+}
+
+// An OTel span tracehop did not start has one wrapper per baggage it is found active with: what it
+// recorded is kept by the OTel span, for every wrapper.
+const recordedOnForeignSpans = new WeakMap<OtelSpan, RecordedErrors>()
+
+/** What `otel`, an OTel span tracehop did not start, recorded through any of its wrappers. */
+export function recordedOnForeignSpan(otel: OtelSpan): RecordedErrors {
+  let recorded = recordedOnForeignSpans.get(otel)
+  if (recorded === undefined) recordedOnForeignSpans.set(otel, (recorded = new RecordedErrors()))
+  return recorded
+}
+
+/** The `exception` event attributes of an error log, from its fields alone. */
+export function exceptionAttributes(fields: Record<string, unknown>): Attributes {
+  const attributes: Attributes = {}
+  const kind = fields['error.kind']
+  if (typeof kind === 'string') attributes['exception.type'] = kind
+  // Without a message, an error given as a string (`error.object: 'timed out'`) says it.
+  const message = fields.message ?? fields['error.object']
+  if (typeof message === 'string') attributes['exception.message'] = message
+  const stack = fields.stack
+  if (typeof stack === 'string') attributes['exception.stacktrace'] = stack
+  return attributes
+}
+
+/** A string property read that cannot throw. */
+export function readSafely(read: () => unknown): string | undefined {
+  try {
+    const value = read()
+    return typeof value === 'string' ? value : undefined
+  } catch {
+    return undefined
+  }
+}
