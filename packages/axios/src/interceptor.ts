@@ -81,8 +81,10 @@ export function installInterceptors(
     if (config === undefined) return undefined
     const known = attempts.get(config)
     if (known !== undefined) return known
-    const id = markOf(config)?.attempt
-    return id === undefined ? undefined : open.get(id)
+    const mark = markOf(config)
+    const attempt = mark === undefined ? undefined : open.get(mark.attempt)
+    // Each registration numbers its own attempts: the mark must be the one this attempt left.
+    return attempt?.mark === mark ? attempt : undefined
   }
   const settle = (config: Config | undefined, result: ClientResult) => {
     const attempt = attemptOf(config)
@@ -130,7 +132,9 @@ export function installInterceptors(
     // reached us, it is finished now.
     const before = markOf(config)
     const previous = before === undefined ? undefined : open.get(before.attempt)
-    if (previous !== undefined) {
+    // Only this registration's own attempt: another instance's config, re-sent through this one
+    // (a token refresh's `return axios(error.config)`), carries a number of its own numbering.
+    if (previous !== undefined && previous.mark === before) {
       finish(previous, undefined, {
         error: new Error('superseded by a retry before its result was seen'),
       })

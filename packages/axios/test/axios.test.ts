@@ -58,6 +58,33 @@ describe('registerTracingInterceptor', () => {
     assert.equal(response.data.headers['x-after'], '1')
   })
 
+  it("should leave another instance's open call alone when it re-sends a config of its own", async () => {
+    const first = axios.create()
+    const second = axios.create()
+    const unregisterFirst = registerTracingInterceptor(first, { tracer: recording.tracer })
+    const unregisterSecond = registerTracingInterceptor(second, { tracer: recording.tracer })
+    // A token refresh's retry: the second instance's failed config, re-sent through the first.
+    second.interceptors.response.use(undefined, (error: AxiosError) => {
+      const config = error.config as InternalAxiosRequestConfig
+      config.url = `${echo.url}/ok`
+      return first.request(config)
+    })
+    const slow = first.get(`${echo.url}/slow`)
+    await second.get(`${echo.url}/status/401`)
+    await slow
+    unregisterFirst()
+    unregisterSecond()
+    const byPath = Object.fromEntries(
+      recording.tracer
+        .finishedSpans()
+        .map((span) => [new URL(String(span.tags['http.url'])).pathname, span.tags]),
+    )
+    assert.equal(byPath['/slow']?.['http.status_code'], 200)
+    assert.equal(byPath['/slow']?.error, undefined)
+    assert.equal(byPath['/status/401']?.['http.status_code'], 401)
+    assert.equal(byPath['/ok']?.['http.status_code'], 200)
+  })
+
   it('should honour a URL rewritten by an interceptor that runs after it', async () => {
     const instance = axios.create({ baseURL: echo.url })
     instance.interceptors.request.use((config) => {
