@@ -7,9 +7,14 @@ import type { ServerRequestInfo } from '@tracehop/core/adapter'
 import { handleOf } from './request-spans.js'
 import {
   findInStack,
+  joinPaths,
+  matchedPath,
   matchOf,
   MAX_DEPTH,
   patternText,
+  reachedOnce,
+  restBelow,
+  routerOf,
   routerStack,
   type Layer,
 } from './router-walk.js'
@@ -39,8 +44,12 @@ export type DescribedRequest = ServerRequestInfo & { [TRACING_APP]?: unknown }
 // as template, whatever the URL: it is kept per route, with the app, so that later requests skip
 // the walk. The app that ran the middleware must be that app on each use, and not mounted since.
 // A route in a router mounted at `/` (`app.use(router)`, as common) has its own path as template
-// too, but only where it was reached through that mount: the router may be mounted elsewhere as
-// well (`/v1`). Its entry keeps the route's layer, which then must match the whole path.
+// too, if no other chain of mounts leads to it: a router mounted at `/v1` as well is dispatched
+// through whichever mount Express meets first that matches, and its wildcard route matches both
+// `/v1/a` and `/x`. That is checked once, when the entry is made; the entry keeps the route's
+// layer, which then must match the whole path (against a router mounted elsewhere since), and
+// the request must not have ended in a sub-app (whose stack the check could not enter) that
+// holds the router too.
 interface KnownTemplate {
   app: unknown
   template: string
@@ -58,7 +67,8 @@ export function routeTemplate(req: RoutedRequest): string | undefined {
   const known = appRouteTemplates.get(route)
   const path = pathname(described?.url ?? req.originalUrl ?? req.url ?? '/')
   if (known !== undefined && known.app === tracingApp && !isMounted(tracingApp)) {
-    if (known.layer === undefined || matchOf(known.layer, path) !== undefined) {
+    const layer = known.layer
+    if (layer === undefined || (req.app === tracingApp && matchOf(layer, path) !== undefined)) {
       return known.template
     }
   }
@@ -69,10 +79,13 @@ export function routeTemplate(req: RoutedRequest): string | undefined {
   const stack = routerStack(app)
   const found = stack === undefined ? undefined : findInStack(stack, scope.rest, route)
   if (found?.template === '' && app === tracingApp && !isMounted(app)) {
-    const layer = found.viaMount ? found.routeLayer : undefined
-    appRouteTemplates.set(route, { app, template: routePath, layer })
+    if (!found.viaMount) {
+      appRouteTemplates.set(route, { app, template: routePath, layer: undefined })
+    } else if (stack !== undefined && reachedOnce(stack, route)) {
+      appRouteTemplates.set(route, { app, template: routePath, layer: found.routeLayer })
+    }
   }
-  return joinPaths(scope.prefix + (found?.template ?? ''), routePath)
+  return joinPaths(joinPaths(scope.prefix, found?.template ?? ''), routePath)
 }
 
 function isMounted(app: unknown): boolean {
@@ -91,37 +104,49 @@ interface Scope {
 function routeScope(app: unknown, tracingApp: unknown, path: string): Scope {
   const chain = appUseChain(app)
   if (tracingApp === undefined || isInChain(app, tracingApp)) {
-    return { prefix: chain.prefix, rest: stripSegments(path, chain.prefix) }
+    return { prefix: chain.prefix, rest: belowMounts(path, chain) }
   }
   const tracingChain = appUseChain(tracingApp)
   const tracingStack = routerStack(tracingApp)
   const toRoot =
     tracingStack === undefined
       ? undefined
-      : findInStack(tracingStack, stripSegments(path, tracingChain.prefix), chain.root)
+      : findInStack(tracingStack, belowMounts(path, tracingChain), chain.root)
   if (toRoot === undefined) {
     // Reached where the walk cannot follow (a router.use() inside an app.use() sub-app, whose
     // wrapper Express does not expose, or a handler calling the app): named from its own mounts.
-    return { prefix: chain.prefix, rest: stripSegments(path, chain.prefix) }
+    return { prefix: chain.prefix, rest: belowMounts(path, chain) }
   }
   return {
-    prefix: tracingChain.prefix + toRoot.template + chain.prefix,
-    rest: stripSegments(toRoot.rest, chain.prefix),
+    prefix: joinPaths(joinPaths(tracingChain.prefix, toRoot.template), chain.prefix),
+    rest: belowMounts(toRoot.rest, chain),
   }
 }
 
-/** The mount patterns app.use() left from `app` up to the app it hangs from, `root`. */
-function appUseChain(app: unknown): { root: unknown; prefix: string } {
+/** The mounts app.use() left from an app up to the app it hangs from, `root`. */
+interface AppChain {
+  root: unknown
+  /** Their patterns, outermost first (`/api/v1`). */
+  prefix: string
+  /** The apps mounted at something else than `/`, innermost first. */
+  mounted: MountableApp[]
+}
+
+function appUseChain(app: unknown): AppChain {
   let prefix = ''
+  const mounted: MountableApp[] = []
   let current = app as MountableApp | undefined
   for (let depth = 0; current?.parent !== undefined && depth < MAX_DEPTH; depth++) {
     const mountpath = patternText(current.mountpath)
     if (mountpath === undefined) break
     // An app mounted at `/` adds nothing, but the app above it may.
-    if (mountpath !== '/') prefix = mountpath + prefix
+    if (mountpath !== '/') {
+      prefix = joinPaths(mountpath, prefix)
+      mounted.push(current)
+    }
     current = current.parent as MountableApp
   }
-  return { root: current, prefix }
+  return { root: current, prefix, mounted }
 }
 
 function isInChain(app: unknown, ancestor: unknown): boolean {
@@ -133,7 +158,49 @@ function isInChain(app: unknown, ancestor: unknown): boolean {
   return false
 }
 
-// Drops from `path` as many segments as `prefix` has.
+// What is left of `path` below the mounts of `chain`, each matched as Express matched it: the
+// text of a pattern tells neither how many segments it takes (`/api/`, `['/v1', '/v2']`, a
+// RegExp, `/api{/:v}`) nor which.
+function belowMounts(path: string, chain: AppChain): string {
+  if (chain.mounted.length === 0) return stripSegments(path, '')
+  let rest = path
+  for (let index = chain.mounted.length - 1; index >= 0; index--) {
+    const layer = mountLayer(chain.mounted[index] as MountableApp)
+    const matched = layer === undefined ? undefined : matchedPath(layer, rest)
+    if (matched === undefined) return stripSegments(path, chain.prefix)
+    rest = restBelow(rest, matched)
+  }
+  return rest
+}
+
+// The layer app.use() added for a sub-app is a closure that keeps the app out of reach, so one
+// like it is made, once per app and mount pattern, from the Layer class of its parent's router
+// and the options app.use() gives it.
+const mountLayers = new WeakMap<object, { mountpath: unknown; layer: Layer | undefined }>()
+
+type LayerClass = new (path: unknown, options: object, handle: () => void) => Layer
+
+function mountLayer(app: MountableApp): Layer | undefined {
+  const known = mountLayers.get(app)
+  if (known !== undefined && known.mountpath === app.mountpath) return known.layer
+  let layer: Layer | undefined
+  const router = routerOf(app.parent)
+  const LayerOfRouter = (router?.stack[0] as object | undefined)?.constructor
+  if (typeof (LayerOfRouter?.prototype as Layer | undefined)?.match === 'function') {
+    const options = { sensitive: router?.caseSensitive === true, strict: false, end: false }
+    try {
+      layer = new (LayerOfRouter as LayerClass)(app.mountpath, options, mountedApp)
+    } catch {
+      layer = undefined
+    }
+  }
+  mountLayers.set(app, { mountpath: app.mountpath, layer })
+  return layer
+}
+
+function mountedApp(): void {}
+
+// Drops from `path` as many segments as `prefix` has: for a parent whose router is unknown.
 function stripSegments(path: string, prefix: string): string {
   const consumed = prefix === '' ? 0 : prefix.split('/').length - 1
   // The top-level app (the usual case) consumes nothing: the path is the rest as it is.
@@ -145,12 +212,6 @@ function stripSegments(path: string, prefix: string): string {
       .slice(consumed + 1)
       .join('/')
   )
-}
-
-function joinPaths(prefix: string, path: string): string {
-  if (prefix === '' || prefix === '/') return path
-  if (path === '/' || path === '') return prefix
-  return prefix.endsWith('/') && path.startsWith('/') ? prefix + path.slice(1) : prefix + path
 }
 
 function pathname(url: string): string {

@@ -2,6 +2,8 @@
 // and a path, the mount patterns Express went through to reach a route (or a sub-app), read
 // from both majors' layers without patching them.
 
+import { parameterTemplate } from './mount-template.js'
+
 interface MatchResult {
   path?: unknown
   params?: unknown
@@ -66,25 +68,70 @@ export function findInStack(
     const mountedAgain = routeMustMatch || isMountedLater(stack, index, layer.handle)
     const found = findInStack(inner, rest, target, depth + 1, mountedAgain)
     if (found !== undefined) {
-      const template = mount.template + found.template
+      const template = joinPaths(mount.template, found.template)
       return { template, rest: found.rest, viaMount: true, routeLayer: found.routeLayer }
     }
   }
   return undefined
 }
 
+/**
+ * Whether one chain of mounts only leads from `stack` to `route`, whatever the path: a router
+ * mounted twice (at `/v1` and at `/`, or at `/` and inside another router) has two.
+ */
+export function reachedOnce(stack: readonly Layer[], route: unknown): boolean {
+  return chainsTo(stack, route, new Map(), 0) === 1
+}
+
+// The chains from `stack` to `route`, counted up to 2. Each router's count is kept, so that a
+// router mounted in many places (or inside itself) is searched once.
+function chainsTo(
+  stack: readonly Layer[],
+  route: unknown,
+  counted: Map<unknown, number>,
+  depth: number,
+): number {
+  let chains = 0
+  for (const layer of stack) {
+    if (layer.route !== undefined) {
+      if (layer.route === route) chains++
+    } else if (depth < MAX_DEPTH) {
+      const handle = layer.handle
+      let below = counted.get(handle)
+      if (below === undefined) {
+        counted.set(handle, 0)
+        const inner = routerStack(handle)
+        below = inner === undefined ? 0 : chainsTo(inner, route, counted, depth + 1)
+        counted.set(handle, below)
+      }
+      chains += below
+    }
+    if (chains > 1) break
+  }
+  return chains
+}
+
 /** The layers of a router, or of an app's router; undefined for any other handle. */
 export function routerStack(handle: unknown): Layer[] | undefined {
+  return routerOf(handle)?.stack
+}
+
+/** What is read of a router of either major. */
+export interface Router {
+  stack: Layer[]
+  caseSensitive?: unknown
+}
+
+/** A router, or an app's router; undefined for any other handle. */
+export function routerOf(handle: unknown): Router | undefined {
   if (handle === null || (typeof handle !== 'function' && typeof handle !== 'object')) {
     return undefined
   }
   const candidate = handle as { stack?: unknown; _router?: unknown; router?: unknown }
-  if (Array.isArray(candidate.stack)) return candidate.stack as Layer[]
+  if (Array.isArray(candidate.stack)) return candidate as Router
   // An app: Express 4 keeps its router in `_router`, Express 5 in `router`.
   const router = (candidate._router ?? safeGet(() => candidate.router)) as { stack?: unknown }
-  return router !== undefined && Array.isArray(router?.stack)
-    ? (router.stack as Layer[])
-    : undefined
+  return router !== undefined && Array.isArray(router?.stack) ? (router as Router) : undefined
 }
 
 /** A route or mount pattern as text (a RegExp as its source, alternatives joined by `|`). */
@@ -102,7 +149,15 @@ function isMountedLater(stack: readonly Layer[], index: number, handle: unknown)
   return false
 }
 
-function restBelow(path: string, matched: string): string {
+/** `prefix` and `path` joined by one slash (`/api/` and `/x` give `/api/x`). */
+export function joinPaths(prefix: string, path: string): string {
+  if (prefix === '' || prefix === '/') return path
+  if (path === '/' || path === '') return prefix
+  return prefix.endsWith('/') && path.startsWith('/') ? prefix + path.slice(1) : prefix + path
+}
+
+/** What is left of `path` below `matched`, the part a mount took. */
+export function restBelow(path: string, matched: string): string {
   const rest = path.slice(matched.length) || '/'
   return rest.startsWith('/') ? rest : `/${rest}`
 }
@@ -131,76 +186,12 @@ function matchMount(layer: Layer, path: string): { matched: string; template: st
   return { matched, template: template === '/' ? '' : template }
 }
 
-// Express 4 keeps the matched text (`/orgs/acme`) and the values, not the pattern. The values
-// alone cannot tell which segment each came from (`/orgs/orgs`), so the layer's own regexp is
-// run again with match indices: each named capture is the span its parameter matched.
-function parameterTemplate(layer: Layer, path: string, matched: string, params: unknown): string {
-  if (!hasNamedParameter(params)) return matched
-  const { regexp, keys } = layer
-  if (!(regexp instanceof RegExp) || !Array.isArray(keys)) return substituteParams(matched, params)
-  const spans = withIndices(regexp).exec(path)?.indices
-  if (spans === undefined) return substituteParams(matched, params)
-  let template = matched
-  let replacedFrom = matched.length
-  // Right to left, so that the spans still to replace keep their offsets.
-  for (let group = spans.length - 1; group >= 1; group--) {
-    const span = spans[group]
-    const name = (keys[group - 1] as { name?: unknown } | undefined)?.name
-    if (span === undefined || !isNamed(name) || span[1] > replacedFrom) continue
-    template = `${template.slice(0, span[0])}:${name}${template.slice(span[1])}`
-    replacedFrom = span[0]
-  }
-  return template
-}
-
-const indexedRegexps = new WeakMap<RegExp, RegExp>()
-
-function withIndices(regexp: RegExp): RegExp {
-  let indexed = indexedRegexps.get(regexp)
-  if (indexed === undefined) {
-    indexed = new RegExp(regexp.source, regexp.flags.replace(/[dgy]/g, '') + 'd')
-    indexedRegexps.set(regexp, indexed)
-  }
-  return indexed
-}
-
-// Unnamed captures (`*`, a RegExp's groups) are numbered: their values stay in the template.
-function isNamed(name: unknown): name is string {
-  return typeof name === 'string' && !/^\d+$/.test(name)
-}
-
-function hasNamedParameter(params: unknown): params is Record<string, unknown> {
-  if (params === null || typeof params !== 'object') return false
-  for (const name in params) if (isNamed(name)) return true
-  return false
-}
-
-// A layer without a regexp to rerun (an unknown router): each value replaces the first segment
-// after the previous one that equals it, which guesses wrong when a literal segment before it
-// has the same text.
-function substituteParams(matched: string, params: Record<string, unknown>): string {
-  const segments = matched.split('/')
-  let from = 1
-  for (const [name, value] of Object.entries(params)) {
-    if (typeof value !== 'string' || !isNamed(name)) continue
-    for (let i = from; i < segments.length; i++) {
-      if (decodeSegment(segments[i] as string) === value) {
-        segments[i] = `:${name}`
-        from = i + 1
-        break
-      }
-    }
-  }
-  return segments.join('/')
-}
-
-function decodeSegment(segment: string): string {
-  if (!segment.includes('%')) return segment
-  try {
-    return decodeURIComponent(segment)
-  } catch {
-    return segment
-  }
+/** What `layer`, a mount, matches of `path` (`/api` of `/api/x`), or undefined when it does not. */
+export function matchedPath(layer: Layer, path: string): string | undefined {
+  const result = matchOf(layer, path)
+  if (result === undefined) return undefined
+  const source: MatchResult = typeof result === 'object' ? result : layer
+  return typeof source.path === 'string' ? source.path : undefined
 }
 
 function safeGet(read: () => unknown): unknown {

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { tracingErrorHandler, tracingMiddleware } from '@tracehop/express'
+import { tracingErrorHandler } from '@tracehop/express'
 import express5, { type NextFunction, type Request, type Response } from 'express'
 import express4 from 'express4'
 import type { ExpressModule } from '../../../test/support/express-app.js'
 import { finishedSpans, listen, send } from '../../../test/support/net.js'
 import { useRecordingTracer } from '../../../test/support/recording-tracer.js'
+import { spanNames } from './span-names.js'
 
 // Span names from route templates where the mounts above the route are more than one router
 // deep: sub-apps inside sub-apps, sub-apps mounted by routers, and one router mounted twice.
@@ -27,20 +28,7 @@ const answer = (_req: Request, res: Response): void => {
 for (const [label, express] of majors) {
   describe(`${label}: span names of mounted routes`, () => {
     const recording = useRecordingTracer()
-    const tracedApp = () => {
-      const app = express()
-      app.use(tracingMiddleware({ tracer: recording.tracer }))
-      return app
-    }
-    // Requests `paths` one after the other: the names come back in the same order.
-    const namesOf = async (app: ReturnType<ExpressModule>, paths: string[]) => {
-      recording.server = await listen(app)
-      for (const [index, path] of paths.entries()) {
-        assert.equal((await send(`${recording.server.url}${path}`)).status, 200, path)
-        await finishedSpans(recording.tracer, index + 1)
-      }
-      return recording.tracer.finishedSpans().map((span) => span.operationName)
-    }
+    const { tracedApp, namesOf } = spanNames(express, recording)
 
     it('should keep the mount path of the app above a sub-app mounted at /', async () => {
       const app = tracedApp()
