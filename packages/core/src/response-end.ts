@@ -33,8 +33,11 @@ export interface ResponseLike {
 /** A response to watch, and what to tell when it ends. */
 export interface ResponseWatch {
   readonly response: ResponseLike
-  /** Called once, when the response ended; a throw is swallowed. */
-  responseEnded(ending: ResponseEnding): void
+  /**
+   * Called once, when the response ended; a throw is swallowed. `headersSent` is given for a
+   * response its connection cut: whether its headers had gone out when the connection closed.
+   */
+  responseEnded(ending: ResponseEnding, headersSent?: boolean): void
 }
 
 // The open responses of one connection, oldest first: one WeakMap entry per connection, so a
@@ -152,10 +155,35 @@ function onSocketClose(this: Socket): void {
   const connection = connections.get(this)
   if (connection === undefined) return
   connections.delete(this)
+  const watches = connection.watches
+  if (watches.length === 0) return
   const cut: ResponseEnding = connection.timedOut || requestTimedOut(this) ? 'timedOut' : 'aborted'
-  for (const watch of connection.watches) {
-    settle(watch, watch.response.writableFinished ? 'finished' : cut)
-  }
+  // Each response as it stands now, for a framework may still write to it (an error reply to a
+  // request whose body was cut, into the closed socket): that reached no client.
+  const closed = watches.map((watch) => {
+    const response = watch.response
+    return new ClosedResponse(
+      watch,
+      response.writableFinished ? 'finished' : cut,
+      response.headersSent,
+    )
+  })
+  // Told once the closed connection's requests and responses have emitted their own 'close', on
+  // later ticks than the socket's: what a framework runs there (Fastify's onRequestAbort hooks)
+  // still finds the request's span open.
+  setImmediate(settleClosed, closed)
+}
+
+class ClosedResponse {
+  constructor(
+    readonly watch: ResponseWatch,
+    readonly ending: ResponseEnding,
+    readonly headersSent: boolean,
+  ) {}
+}
+
+function settleClosed(closed: readonly ClosedResponse[]): void {
+  for (const { watch, ending, headersSent } of closed) settle(watch, ending, headersSent)
 }
 
 // Node's `requestTimeout` (a request not received in full in time) answers 408 itself and destroys
@@ -260,9 +288,9 @@ function watchUpgrade(socket: Socket, response: EventEmitter, watch: ResponseWat
   new UpgradeWatch(socket, response, watch).start()
 }
 
-function settle(watch: ResponseWatch, ending: ResponseEnding): void {
+function settle(watch: ResponseWatch, ending: ResponseEnding, headersSent?: boolean): void {
   try {
-    watch.responseEnded(ending)
+    watch.responseEnded(ending, headersSent)
   } catch {
     // Watchers guard their own work; this is the last line between a bug and the user's process.
   }

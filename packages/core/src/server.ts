@@ -174,6 +174,8 @@ const NO_TAGS = undefined
 export class ServerSpanHandle {
   private finished = false
   private error: unknown = undefined
+  // Set by failResponse(): the server, not the client, cut the response short.
+  private serverCut = false
 
   /** Made by ServerTracing.start(). */
   constructor(
@@ -196,6 +198,12 @@ export class ServerSpanHandle {
   /** Remembers the first error of the request; it is recorded when the span finishes. */
   recordError(error: unknown): void {
     if (this.error === undefined) this.error = error ?? new Error(String(error))
+  }
+
+  /** Records `error` as the server cutting the response short: a failure, not an abort. */
+  failResponse(error: unknown): void {
+    this.recordError(error)
+    this.serverCut = true
   }
 
   /** True once finish() ran. */
@@ -230,7 +238,7 @@ export class ServerSpanHandle {
     }
     const { statusCode } = result
     const route = result.route || undefined
-    const aborted = result.aborted === true
+    const aborted = result.aborted === true && !this.serverCut
     const error = result.error ?? this.error
     const tags: Record<string, unknown> = {}
     if (statusCode !== undefined) tags['http.status_code'] = statusCode
@@ -285,11 +293,13 @@ class ResponseFinish<Source> {
     private readonly guard: Guard,
   ) {}
 
-  responseEnded(ending: ResponseEnding): void {
+  responseEnded(ending: ResponseEnding, headersSent?: boolean): void {
     const { response, handle } = this
     const route = this.guard.call('route', this.routeOf, this.source, undefined) || undefined
     const statusCode =
-      ending === 'finished' || response.headersSent ? response.statusCode : undefined
+      ending === 'finished' || (headersSent ?? response.headersSent)
+        ? response.statusCode
+        : undefined
     // The 101 went out on the socket, past the response object (which still says 200).
     if (ending === 'upgraded') handle.finish({ statusCode: SWITCHING_PROTOCOLS, route })
     else if (ending === 'timedOut')

@@ -70,6 +70,29 @@ describe('ServerSpanHandle.finishOnResponseEnd', () => {
     assert.equal(after.tags['http.status_code'], 200)
   })
 
+  it('should record a response the server cut short (failResponse) as a failure, not an abort', () => {
+    const tracer = new RecordingTracer()
+    const aborted: boolean[] = []
+    const tracing = createServerTracing('test', {
+      tracer,
+      onFinish: (state) => aborted.push(state.aborted),
+    })
+    const handle = tracing.start({ method: 'GET', url: '/file', headers: {} })
+    const response = new FakeResponse(200, true, false)
+    handle?.finishOnResponseEnd({}, response, () => '/file', 'source')
+    handle?.failResponse(new Error('disk read failed'))
+    response.emit('close')
+    const [span] = tracer.finishedSpans()
+    assert.equal(span?.tags['http.status_code'], 200)
+    assert.equal(span?.tags['http.aborted'], undefined)
+    assert.equal(span?.tags.error, true)
+    assert.deepEqual(
+      span?.logs.map((log) => log.fields.message),
+      ['disk read failed'],
+    )
+    assert.deepEqual(aborted, [false])
+  })
+
   it('should finish named by the method, and report, when the route reader throws', () => {
     const reported: string[] = []
     const span = finishedWith(
@@ -102,6 +125,30 @@ describe('ServerSpanHandle.finishOnResponseEnd', () => {
     assert.equal(span.tags['error.type'], 'ConnectionTimeoutError')
     assert.equal(span.tags['http.aborted'], undefined)
     assert.equal(span.tags['http.status_code'], undefined)
+  })
+
+  it('should record a cut response as it was when its connection closed, not as written after', async () => {
+    // The span finishes a little after the close; a reply written into the closed connection in
+    // between (a framework answering the abort with an error) reached no client.
+    const tracer = new RecordingTracer()
+    const tracing = createServerTracing('test', { tracer })
+    let received = false
+    const server = http.createServer((req, res) => {
+      const handle = tracing.start({ method: 'POST', url: req.url ?? '/', headers: req.headers })
+      handle?.finishOnResponseEnd(req, res, () => undefined, undefined)
+      req.on('close', () => res.writeHead(500).end('too late'))
+      received = true
+    })
+    running = await listen(server)
+    const socket = net.connect(running.port, '127.0.0.1')
+    socket.write('POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc')
+    await waitFor(() => received, 'the request')
+    socket.destroy()
+    await waitFor(() => tracer.finishedSpans().length === 1, 'the span')
+    const span = tracer.finishedSpans()[0] as RecordingSpan
+    assert.equal(span.tags['http.aborted'], true)
+    assert.equal(span.tags['http.status_code'], undefined)
+    assert.equal(span.tags.error, undefined)
   })
 
   it('should watch nothing when finishing would have no effect', () => {

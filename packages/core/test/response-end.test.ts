@@ -86,6 +86,26 @@ describe('onResponseEnd', () => {
     )
   })
 
+  it("should report a cut response after its request's and response's own 'close' listeners", async () => {
+    // What a framework runs on the request's 'close' (Fastify's onRequestAbort hooks) comes on a
+    // later tick than the socket's: it must still find the response unreported.
+    const events: string[] = []
+    const server = await listen((req, res) => {
+      watch(req, res, (ending) => events.push(`ended ${ending}`))
+      req.on('close', () => events.push('request close'))
+      res.on('close', () => events.push('response close'))
+      events.push('received')
+    })
+    running = server
+    const socket = await rawRequests(server.port, ['/hang'])
+    await waitFor(() => events.length === 1, 'the request')
+    socket.destroy()
+    await waitFor(() => events.length === 4, 'the end')
+    await sleep(20)
+    assert.deepEqual(events.slice(-1), ['ended aborted'])
+    assert.deepEqual(events.slice(1, 3).sort(), ['request close', 'response close'])
+  })
+
   it('should tell a connection the server timed out from one the client closed', async () => {
     const { server, ended } = await watchedServer((http) => http.setTimeout(100))
     running = server

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events'
 import { activeSpan } from '@tracehop/core'
 import {
   createServerTracing,
@@ -44,11 +45,14 @@ function tracingPluginCallback(
     ;(request as TracedRequest)[SERVER_SPAN] = handle
     request.span = handle.span
     const header = handle.traceHeader
-    if (header !== undefined) void reply.header(header.name, header.value)
+    // Set on Node's response rather than with reply.header(), which a hijacked reply written
+    // through reply.raw never sends; Node merges it with the headers Fastify writes.
+    const raw = reply.raw
+    if (header !== undefined && !raw.headersSent) raw.setHeader(header.name, header.value)
     // Ends with the response, whichever way it goes (sent, hijacked, destroyed, the client
     // leaving first, the connection timing out). Core watches Node's response itself, so there is
     // no onResponse, onRequestAbort or onTimeout hook here, each of which costs every request.
-    handle.finishOnResponseEnd(request.raw, reply.raw, routeOf, request)
+    handle.finishOnResponseEnd(request.raw, raw, routeOf, request)
     handle.run(next)
   })
 
@@ -65,7 +69,62 @@ function tracingPluginCallback(
     continueInSpan(request as TracedRequest, next)
   })
 
+  // A reply sent from another async context (a long poll answered from another request's
+  // callback, a pooled driver's callback) runs the hooks after it there, in that other request's
+  // span: they run in the request's own again from here, preSerialization first for an object.
+  fastify.addHook('preSerialization', function tracehopSerializeInSpan(request, _r, _p, next) {
+    continueInSpan(request as TracedRequest, next)
+  })
+
+  fastify.addHook('onSend', function tracehopSendInSpan(request, reply, payload, next) {
+    const handle = (request as TracedRequest)[SERVER_SPAN]
+    if (handle === null) {
+      next()
+      return
+    }
+    if (isNodeStream(payload)) watchBodyStream(payload, handle, reply.raw)
+    if (activeSpan() === handle.span) next()
+    else handle.run(next)
+  })
+
   done()
+}
+
+function isNodeStream(payload: unknown): payload is EventEmitter {
+  return (
+    typeof payload === 'object' &&
+    payload !== null &&
+    typeof (payload as { pipe?: unknown }).pipe === 'function' &&
+    typeof (payload as { once?: unknown }).once === 'function'
+  )
+}
+
+/** What watchBodyStream() reads of Node's response (HTTP/1's, HTTP/2's, light-my-request's). */
+interface RawResponse {
+  readonly headersSent: boolean
+}
+
+// A body stream that fails once the headers are out makes Fastify destroy the response, with no
+// onError: core would see a cut response and blame the client. One listener per stream response.
+function watchBodyStream(
+  stream: EventEmitter,
+  handle: ServerSpanHandle,
+  response: RawResponse,
+): void {
+  stream.once('error', (error: unknown) => {
+    // Before the headers, Fastify answers the error through onError (which records it); once the
+    // client has left, the response was cut already: an abort.
+    if (response.headersSent && !responseClosed(response)) handle.failResponse(error)
+  })
+}
+
+// Node's HTTP/1 response (light-my-request's too) says `destroyed`, HTTP/2's its stream.
+function responseClosed(response: RawResponse): boolean {
+  const { destroyed, stream } = response as {
+    destroyed?: unknown
+    stream?: { destroyed?: unknown }
+  }
+  return destroyed === true || stream?.destroyed === true
 }
 
 function continueInSpan(request: TracedRequest, next: () => void): void {
