@@ -15,7 +15,7 @@ interface Manifest {
   metadata: { name: string }
   spec: {
     selector?: { app?: string; matchLabels?: Record<string, string> }
-    ports?: Array<{ port: number; targetPort: number }>
+    ports?: Array<{ port: number; targetPort: number; protocol?: string }>
     template?: {
       metadata: { labels: Record<string, string> }
       spec: {
@@ -23,7 +23,7 @@ interface Manifest {
         containers: Array<{
           args?: string[]
           env?: Array<{ name: string; value: string }>
-          ports?: Array<{ containerPort: number }>
+          ports?: Array<{ containerPort: number; protocol?: string }>
           lifecycle?: { preStop?: { exec?: { command: string[] } } }
         }>
       }
@@ -52,6 +52,19 @@ const declared: Record<string, readonly string[]> = {
 const tracerEnv: Record<string, string[]> = {
   otlp: ['OTEL_EXPORTER_OTLP_ENDPOINT'],
   jaeger: ['JAEGER_AGENT_HOST'],
+  zipkin: ['OTEL_EXPORTER_ZIPKIN_ENDPOINT'],
+}
+
+/** The pod behind `service` listening on `port` with `protocol`, if the Service exposes it. */
+function exposes(service: Manifest, port: number, protocol = 'TCP'): boolean {
+  const entry = service.spec.ports?.find(
+    (p) => p.port === port && (p.protocol ?? 'TCP') === protocol,
+  )
+  if (entry === undefined) return false
+  return [...deployments.values()]
+    .filter((d) => d.spec.template!.metadata.labels.app === service.spec.selector?.app)
+    .flatMap((d) => d.spec.template!.spec.containers.flatMap((c) => c.ports ?? []))
+    .some((p) => p.containerPort === entry.targetPort && (p.protocol ?? 'TCP') === protocol)
 }
 
 describe('examples/kubernetes', () => {
@@ -119,6 +132,33 @@ describe('examples/kubernetes', () => {
       }
     }
     assert.ok(urls >= 6, `${urls} URLs checked`)
+  })
+
+  it('should expose, on the jaeger Service, what the README points each other TRACER at', () => {
+    const readme = readFileSync(new URL('README.md', dir), 'utf8')
+    const jaeger = services.get('jaeger')!
+    // Over HTTP: JAEGER_ENDPOINT (jaeger-client), OTEL_EXPORTER_ZIPKIN_ENDPOINT (zipkin), ….
+    const endpoints = [...readme.matchAll(/`([A-Z_]+)=(http:\/\/jaeger:\d+[^`]*)`/g)]
+    const named = new Set(endpoints.map(([, name]) => name))
+    for (const name of [
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
+      'JAEGER_ENDPOINT',
+      'OTEL_EXPORTER_ZIPKIN_ENDPOINT',
+    ]) {
+      assert.ok(named.has(name), `the README gives ${name}`)
+    }
+    for (const [, name, value] of endpoints) {
+      assert.ok(exposes(jaeger, Number(new URL(value!).port)), `${name}=${value}: not exposed`)
+    }
+    // jaeger-client's UDP agent: JAEGER_AGENT_HOST=jaeger, on the port examples/tracers defaults to.
+    assert.match(readme, /`JAEGER_AGENT_HOST=jaeger`/)
+    const source = readFileSync(
+      new URL('../../examples/tracers/src/jaeger.ts', import.meta.url),
+      'utf8',
+    )
+    const agentPort = Number(/JAEGER_AGENT_PORT \?\? (\d+)/.exec(source)?.[1])
+    assert.equal(agentPort, 6832, "jaeger-client's own default: Thrift binary")
+    assert.ok(exposes(jaeger, agentPort, 'UDP'), `UDP ${agentPort}: not exposed`)
   })
 
   for (const service of Object.keys(declared)) {

@@ -132,6 +132,41 @@ describe('the OpenTelemetry SDK path', () => {
       await stock.close()
     }
   })
+
+  it("should pass the caller's baggage on, as NodeTracerProvider.register() would", async () => {
+    exporter.reset()
+    const stock = await startEchoServer()
+    const orders = await listen(createOrdersApp(stock.url))
+    try {
+      const caller = makeTraceparent()
+      const response = await send(`${orders.url}/orders/3`, {
+        headers: { traceparent: caller.header, baggage: 'tenant=acme' },
+      })
+      assert.equal(response.status, 200)
+      assert.equal(stock.received[0]?.headers.baggage, 'tenant=acme')
+    } finally {
+      await orders.close()
+      await stock.close()
+    }
+  })
+
+  it('should end the OTel span of a failed call, with status ERROR and the exception', async () => {
+    exporter.reset()
+    // A port nothing listens on: the fetch fails.
+    const closed = await listen((_req, res) => res.end())
+    await closed.close()
+    const orders = await listen(createOrdersApp(closed.url))
+    try {
+      const response = await send(`${orders.url}/orders/4`)
+      assert.equal(response.status, 500)
+      await waitFor(() => exporter.getFinishedSpans().length === 3, '3 OTel spans')
+      const reserve = byName(exporter.getFinishedSpans(), 'reserve stock')
+      assert.equal(reserve.status.code, 2) // SpanStatusCode.ERROR
+      assert.equal(reserve.events.filter((event) => event.name === 'exception').length, 1)
+    } finally {
+      await orders.close()
+    }
+  })
 })
 
 interface ZipkinSpan {

@@ -4,7 +4,9 @@
 // each answered request's server span must be at a real backend (OTLP/HTTP, or jaeger-client's
 // HTTP sender) once the process has exited, with code 0.
 import assert from 'node:assert/strict'
+import { once } from 'node:events'
 import type { IncomingHttpHeaders } from 'node:http'
+import net from 'node:net'
 import { after, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
@@ -112,6 +114,31 @@ function assertNothingLost(
   )
 }
 
+/**
+ * A Service as kube-proxy makes one: each new connection goes to the pod `route()` names, and
+ * stays with it (a kept-alive connection outlives the pod's removal from the Service). A pod's
+ * reset reaches the caller as a reset.
+ */
+async function startBalancer(route: () => string): Promise<RunningServer> {
+  const server = net.createServer((client) => {
+    const { hostname, port } = new URL(route())
+    const pod = net.connect(Number(port), hostname)
+    client.pipe(pod).pipe(client)
+    pod.on('error', () => client.resetAndDestroy())
+    client.on('error', () => pod.resetAndDestroy())
+    pod.on('close', () => client.destroy())
+    client.on('close', () => pod.destroy())
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as net.AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
+
 describe('SIGTERM under load', () => {
   const cleanup: Array<() => unknown> = []
   after(async () => {
@@ -147,6 +174,72 @@ describe('SIGTERM under load', () => {
         .filter((span) => span.name === operation)
         .map((span) => ({ traceId: span.traceId, aborted: hasAborted(span) }))
       assertNothingLost(result, downstream.began, arrived, service)
+    })
+  }
+
+  // The other side of a rollout: the callers of the pod being stopped. A call they write on a
+  // kept-alive connection as the pod closes it is reset unanswered; they send it again.
+  for (const [callee, caller, path] of [
+    ['run-controller', 'workout-api', '/workouts'],
+    ['storage', 'run-controller', '/runs'],
+  ] as const) {
+    const name = `${callee} rolled out under ${caller}'s calls: every call answered, none lost`
+    it(name, { timeout: 60_000 }, async () => {
+      const downstream = await startDownstream()
+      cleanup.push(() => downstream.close())
+      let target = ''
+      const balancer = await startBalancer(() => target)
+      cleanup.push(() => balancer.close())
+      const pod = () => startServiceProcess(callee, { STORAGE_URL: downstream.url, TRACER: '' })
+      const [old, next, service] = await Promise.all([
+        pod(),
+        pod(),
+        startServiceProcess(caller, {
+          STORAGE_URL: callee === 'storage' ? balancer.url : downstream.url,
+          RUN_CONTROLLER_URL: balancer.url,
+          TRACER: '',
+        }),
+      ])
+      cleanup.push(
+        () => old.kill(),
+        () => next.kill(),
+        () => service.kill(),
+      )
+      target = old.url
+      let answered = 0
+      let signalledAt = Infinity
+      let oldExited = false
+      void old.exited.then(() => (oldExited = true))
+      const sent = await sendLoad({
+        url: () => `${service.url}${path}`,
+        method: 'POST',
+        body: JSON.stringify({ name: 'tempo', intervals: [{ minutes: 20, pace: '5:00' }] }),
+        concurrency: CONCURRENCY,
+        total: 20_000,
+        timeLimitMs: 20_000,
+        stop: () => {
+          // As Kubernetes does: the pod leaves the Service (new connections go to the next one),
+          // its preStop sleep lets callers notice, then SIGTERM.
+          if (++answered === ANSWERED_BEFORE_SIGNAL) {
+            target = next.url
+            setTimeout(() => {
+              signalledAt = Date.now()
+              old.signal('SIGTERM')
+            }, 200)
+          }
+          return oldExited
+        },
+      })
+      assert.equal(await old.exited, 0, old.stderr())
+      const failed = sent.filter((request) => request.status !== 201)
+      assert.deepEqual(
+        failed.slice(0, 5).map((request) => request.error ?? request.status),
+        [],
+        `${failed.length} of ${sent.length} calls failed`,
+      )
+      // Calls went on all through the pod's shutdown.
+      const late = sent.filter((request) => request.sentAt > signalledAt)
+      assert.ok(late.length >= CONCURRENCY, `${late.length} calls sent after SIGTERM`)
     })
   }
 

@@ -1,8 +1,12 @@
 // docs/guides/opentelemetry.md: the OpenTelemetry SDK set up as usual, then one line hands it to
 // tracehop; a tracehop-traced Express service whose handler also uses OTel's own API.
-import { context, propagation, trace } from '@opentelemetry/api'
+import { context, propagation, SpanStatusCode, trace } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
-import { W3CTraceContextPropagator } from '@opentelemetry/core'
+import {
+  CompositePropagator,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BasicTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { tracingErrorHandler, tracingMiddleware } from '@tracehop/express'
@@ -20,7 +24,13 @@ export function setUpTracing(serviceName: string, processor: SpanProcessor): () 
   })
   trace.setGlobalTracerProvider(provider)
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator())
+  // Trace context and baggage, as register() sets them: without the baggage propagator, baggage
+  // (tracehop's setBaggageItem included) stops at this service.
+  propagation.setGlobalPropagator(
+    new CompositePropagator({
+      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+    }),
+  )
   // Then, once: every tracehop adapter traces into the SDK.
   initGlobalTracer(createOtelTracer())
   return () => provider.shutdown()
@@ -37,9 +47,17 @@ export function createOrdersApp(stockUrl: string): express.Express {
     // call below is this span's child.
     const stock = await otelTracer.startActiveSpan('reserve stock', async (span) => {
       span.setAttribute('order.id', req.params.id)
-      const response = await fetchTraced(`${stockUrl}/stock/${req.params.id}`)
-      span.end()
-      return response.status
+      try {
+        const response = await fetchTraced(`${stockUrl}/stock/${req.params.id}`)
+        return response.status
+      } catch (error) {
+        // OTel's startActiveSpan leaves ending the span, and recording a failure, to you.
+        span.recordException(error as Error)
+        span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) })
+        throw error
+      } finally {
+        span.end()
+      }
     })
     res.json({ id: req.params.id, stock })
   })

@@ -1,7 +1,9 @@
-// Choose your tracer from the environment: TRACER=otel (default) | otlp | zipkin | otelshim |
-// jaeger | lightstep | datadog | recording.
+// Choose your tracer from the environment: TRACER=none (default) | otlp | zipkin | jaeger |
+// lightstep | datadog, or one that keeps spans in memory for a demo or a test to read: otel |
+// otelshim | recording.
 // Swapping vendors is this one choice at start-up; application code never changes.
 import { RecordingTracer } from '@tracehop/testing'
+import { Tracer } from 'opentracing'
 import { datadogTracer } from './datadog.js'
 import type { TracerHandle } from './handle.js'
 import { jaegerTracer } from './jaeger.js'
@@ -26,6 +28,7 @@ export {
 export {
   DRAIN_TIMEOUT_MS,
   FLUSH_TIMEOUT_MS,
+  IDLE_CLOSE_MS,
   closeGracefully,
   shutdownOnSignal,
   type ShutdownOptions,
@@ -33,6 +36,7 @@ export {
 
 /** The tracer kinds tracerFromEnv() knows. */
 export const TRACER_KINDS = [
+  'none',
   'otel',
   'otlp',
   'zipkin',
@@ -44,15 +48,24 @@ export const TRACER_KINDS = [
 ] as const
 
 /**
- * Builds the tracer `TRACER` names for `serviceName` (default `otel`: the OTel SDK through
- * @tracehop/otel, in memory).
+ * The kinds that keep every finished span in memory until read (and reset) by the code that made
+ * them, as the demo and the tests do: a service left running with one grows with every request.
+ */
+export const IN_MEMORY_KINDS: readonly string[] = ['otel', 'otelshim', 'recording']
+
+/**
+ * Builds the tracer `TRACER` names for `serviceName`. Unset (or empty), `none`: opentracing's
+ * no-op tracer, which records, keeps and sends nothing. Name a backend (`otlp`, `jaeger`, …) to
+ * see the traces; the kinds of IN_MEMORY_KINDS are for code that reads their spans.
  */
 export function tracerFromEnv(
   serviceName: string,
   env: NodeJS.ProcessEnv = process.env,
 ): TracerHandle {
-  const kind = env.TRACER ?? 'otel'
+  const kind = env.TRACER || 'none'
   switch (kind) {
+    case 'none':
+      return { tracer: new Tracer(), kind, close: () => Promise.resolve() }
     case 'otel':
       return inMemoryOtelTracer(serviceName)
     case 'otlp':

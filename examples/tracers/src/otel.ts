@@ -92,7 +92,11 @@ export function registerOtelContext(): void {
   if (propagation.fields().length === 0) propagation.setGlobalPropagator(w3cPropagator())
 }
 
-/** The OTel SDK keeping spans in memory (read them from `exporter.getFinishedSpans()`). */
+/**
+ * The OTel SDK keeping spans in memory: every one, until `exporter.reset()`. For code that reads
+ * them (`exporter.getFinishedSpans()`) and resets the exporter, as the demo and the tests do; a
+ * service nobody reads grows with every request.
+ */
 export function inMemoryOtelTracer(
   serviceName: string,
   exporter = new InMemorySpanExporter(),

@@ -1,6 +1,13 @@
 // Stopping a traced service without losing what it was doing: the requests in flight get their
 // responses, so their spans finish, and the tracer sends those spans before the process exits.
 // Kubernetes sends SIGTERM and, a grace period later, SIGKILL: everything here is bounded.
+//
+// One race is the callers' to handle. HTTP/1.1 has no way to close a kept-alive connection
+// safely: a caller may write its next request on it just as the server closes it. The server
+// never read that request; the caller sees the connection reset (ECONNRESET on a reused socket)
+// before any response, and should send the request again, once, on a new connection, as the
+// workout services do (examples/workout/src/retry.ts). closeGracefully makes that rare, not
+// impossible: it closes only connections that stayed idle for a while.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { TracerHandle } from './handle.js'
@@ -9,12 +16,23 @@ import type { TracerHandle } from './handle.js'
 export const DRAIN_TIMEOUT_MS = 10_000
 /** How long shutdownOnSignal waits for the tracer's last flush. */
 export const FLUSH_TIMEOUT_MS = 10_000
-const IDLE_SWEEP_MS = 50
+/** How long a connection stays open once idle, after closeGracefully was called. */
+export const IDLE_CLOSE_MS = 1000
 
 /**
- * Closes `server` without cutting a request short: no new connections; a request already on
- * its way over a kept-alive connection is still answered, with `Connection: close`; idle
- * connections are closed as they become idle. Resolves once every connection is closed, or after
+ * Closes `server` without cutting a request short (within `drainMs`):
+ *
+ * - every request that arrives from now on is answered with `Connection: close`, so its
+ *   connection closes once the response is sent, with no race;
+ * - a connection that becomes idle later (its request arrived before this call and was answered
+ *   with keep-alive) is closed by Node once idle for IDLE_CLOSE_MS (its `keepAliveTimeout`);
+ * - IDLE_CLOSE_MS from now (or `drainMs`, if shorter) the server stops taking connections and
+ *   closes those still idle, most of them unused since before this call: their callers are the
+ *   least likely to be writing a request on them. Until then it still takes new connections,
+ *   answered as above.
+ *
+ * A caller that writes on a connection as it is closed gets ECONNRESET before any response and
+ * should retry (see the top of this file). Resolves once every connection is closed, or after
  * `drainMs`, when those left are cut (their spans then finish as aborted).
  */
 export function closeGracefully(server: Server, drainMs = DRAIN_TIMEOUT_MS): Promise<void> {
@@ -22,17 +40,23 @@ export function closeGracefully(server: Server, drainMs = DRAIN_TIMEOUT_MS): Pro
     response.shouldKeepAlive = false
   }
   server.prependListener('request', lastOnConnection)
-  // A response already being prepared goes out with keep-alive; its connection is closed once
-  // idle. Node closes idle connections once, at close(), and not those that become idle later.
-  const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS)
+  // Read when a response ends: a connection idle from then on is closed after this (0: never).
+  if (server.keepAliveTimeout === 0 || server.keepAliveTimeout > IDLE_CLOSE_MS) {
+    server.keepAliveTimeout = IDLE_CLOSE_MS
+  }
   const deadline = setTimeout(() => server.closeAllConnections(), drainMs)
   return new Promise<void>((resolve) => {
-    server.close(() => {
-      clearInterval(sweep)
-      clearTimeout(deadline)
-      server.off('request', lastOnConnection)
-      resolve()
-    })
+    // close() stops taking connections and closes the idle ones at once: not before they had
+    // time to carry one more request, answered with `Connection: close`.
+    setTimeout(
+      () =>
+        server.close(() => {
+          clearTimeout(deadline)
+          server.off('request', lastOnConnection)
+          resolve()
+        }),
+      Math.min(IDLE_CLOSE_MS, drainMs),
+    )
   })
 }
 

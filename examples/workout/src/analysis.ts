@@ -26,6 +26,12 @@ const KIND_NAMES: Record<SpanKind, string> = {
 /** Spans the OpenTelemetry SDK collected, as DemoSpans. */
 export function fromOtel(spans: readonly ReadableSpan[]): DemoSpan[] {
   const ms = ([seconds, nanos]: readonly [number, number]) => seconds * 1000 + nanos / 1e6
+  // OTel keeps the kind apart from the attributes; the analysis reads OpenTracing's tag. Through
+  // OTel's OpenTracing shim every span is INTERNAL, and the tag is an attribute: kept then.
+  const kindOf = (span: ReadableSpan) => {
+    const tag = span.attributes['span.kind']
+    return span.kind === SpanKind.INTERNAL && typeof tag === 'string' ? tag : KIND_NAMES[span.kind]
+  }
   return spans.map((span) => ({
     traceId: span.spanContext().traceId,
     spanId: span.spanContext().spanId,
@@ -33,8 +39,7 @@ export function fromOtel(spans: readonly ReadableSpan[]): DemoSpan[] {
     operationName: span.name,
     startTime: ms(span.startTime),
     finishTime: ms(span.endTime),
-    // OTel keeps the kind apart from the attributes; the analysis reads OpenTracing's tag.
-    tags: { ...span.attributes, 'span.kind': KIND_NAMES[span.kind] },
+    tags: { ...span.attributes, 'span.kind': kindOf(span) },
     service: String(span.resource.attributes['service.name'] ?? '?'),
   }))
 }

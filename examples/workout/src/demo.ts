@@ -2,8 +2,9 @@
 // run-controller → storage), a few POST /workouts, and for each trace a waterfall, the slowest
 // hop and the critical path. `--fix` (or FIX_SLOW_STEP=1) runs it again with the slow step fixed
 // and shows the difference. `--browser` serves a page whose button calls workout-api, and prints
-// each click's trace from the page's span on. TRACER picks the tracer: otel (default, in memory),
-// recording, or otlp / jaeger to send the traces to a real backend instead of printing them.
+// each click's trace from the page's span on. TRACER picks the tracer: otel (default: the OTel SDK
+// through @tracehop/otel, in memory), otelshim (the same through OTel's OpenTracing shim),
+// recording, or otlp / jaeger / … to send the traces to a real backend instead of printing them.
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base'
 import { inMemoryOtelTracer, tracerFromEnv, type TracerHandle } from '@tracehop/example-tracers'
 import { RecordingTracer } from '@tracehop/testing'
@@ -21,13 +22,22 @@ import { startStorage } from './storage.js'
 import { startWorkoutApi } from './workout-api.js'
 
 const HOST = '127.0.0.1'
-const kind = process.env.TRACER ?? 'otel'
+const kind = process.env.TRACER || 'otel'
+if (kind === 'none') {
+  console.error('TRACER=none traces nothing: the demo would have no trace to show.')
+  process.exit(1)
+}
 const compare = process.argv.includes('--fix') || process.env.FIX_SLOW_STEP === '1'
 const inBrowser = process.argv.includes('--browser')
+// The OTel SDK's spans, through the bridge or the shim, all services' in one exporter, which
+// collect() reads and resets.
+const onOtel = kind === 'otel' || kind === 'otelshim'
 const exporter = new InMemorySpanExporter()
 const handles: Array<[string, TracerHandle]> = []
 const tracerFor = (service: string): TracerHandle => {
-  const handle = kind === 'otel' ? inMemoryOtelTracer(service, exporter) : tracerFromEnv(service)
+  const handle = onOtel
+    ? inMemoryOtelTracer(service, exporter, kind === 'otel' ? 'bridge' : 'shim')
+    : tracerFromEnv(service)
   handles.push([service, handle])
   return handle
 }
@@ -96,7 +106,7 @@ async function round(label: string): Promise<TraceReport[]> {
 }
 
 function collect(): DemoSpan[] {
-  if (kind === 'otel') {
+  if (onOtel) {
     const spans = fromOtel(exporter.getFinishedSpans())
     exporter.reset()
     return spans
@@ -137,7 +147,7 @@ try {
         'from the page on (Ctrl+C stops the demo)',
     )
     await new Promise((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve))
-  } else if (kind !== 'otel' && kind !== 'recording') {
+  } else if (!onOtel && kind !== 'recording') {
     await round(`sending traces with TRACER=${kind}`)
     console.log(
       '\nThe traces went to your backend: look for service workout-api, operation POST /workouts.',

@@ -6,6 +6,7 @@ import { tracingPlugin } from '@tracehop/fastify'
 import { tracedFetch } from '@tracehop/fetch'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Tracer } from 'opentracing'
+import { connectionLost, retryOnce } from './retry.js'
 import {
   SERVICE_ENV,
   isMain,
@@ -40,11 +41,16 @@ export async function runControllerApp(
   await app.register(tracingPlugin, { tracer, ignore: ['/healthz'] })
   const fetch = tracedFetch(globalThis.fetch, { tracer })
   const store = async (runId: string, segment: Segment) => {
-    const response = await fetch(`${options.storageUrl}/runs/${runId}/segments`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(segment),
-    })
+    const send = () =>
+      fetch(`${options.storageUrl}/runs/${runId}/segments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(segment),
+      })
+    // Sent again, once, when the connection was lost before any answer (storage closing a
+    // kept-alive connection as the write went out on it, say: see retry.ts). Safe: storage keeps
+    // one segment per index, so a write it had received after all is replaced, not doubled.
+    const response = await retryOnce(send, connectionLost)
     if (!response.ok) throw new Error(`storage answered ${response.status}`)
   }
   app.get('/healthz', () => 'ok')

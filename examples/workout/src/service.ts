@@ -2,10 +2,14 @@
 // shutdown: on SIGTERM the requests in flight finish and the tracer sends their spans before the
 // process exits.
 import { once } from 'node:events'
+import { realpathSync } from 'node:fs'
 import http, { type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import {
   DRAIN_TIMEOUT_MS,
+  IN_MEMORY_KINDS,
   shutdownOnSignal,
   tracerFromEnv,
   type TracerHandle,
@@ -70,13 +74,22 @@ export function required(env: NodeJS.ProcessEnv, name: string): string {
 /**
  * Runs a service as its own process: the tracer from TRACER (and the vendor's variables), the
  * port from PORT; on SIGTERM or SIGINT the requests in flight get SHUTDOWN_GRACE_MS to finish,
- * then the tracer sends the last spans and the process exits.
+ * then the tracer sends the last spans and the process exits. Without TRACER the service traces
+ * nothing (`none`); a tracer that keeps spans in memory for a reader (otel, otelshim, recording)
+ * is refused: nothing reads it here, and it would grow with every request.
  */
 export async function runService(
   name: string,
   start: (tracer: Tracer, port: number, host: string) => Promise<RunningService>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
+  if (env.TRACER !== undefined && IN_MEMORY_KINDS.includes(env.TRACER)) {
+    throw new Error(
+      `TRACER=${env.TRACER} keeps every span in memory for the demo or a test to read: a service ` +
+        'run on its own needs a backend (TRACER=otlp, zipkin, jaeger, lightstep or datadog) or ' +
+        'none (TRACER unset)',
+    )
+  }
   const handle: TracerHandle = tracerFromEnv(name, env)
   const service = await start(handle.tracer, Number(env.PORT ?? 0), env.HOST ?? '0.0.0.0')
   // `close` runs once the server is drained: Fastify's onClose hooks see no request in flight.
@@ -84,11 +97,20 @@ export async function runService(
     drainMs: Number(env.SHUTDOWN_GRACE_MS) || DRAIN_TIMEOUT_MS,
     close: () => service.stop(),
   })
-  console.log(`${name} listening on ${service.url} (tracer: ${handle.kind})`)
+  const tracing = handle.kind === 'none' ? 'none; set TRACER=otlp, say, to trace' : handle.kind
+  console.log(`${name} listening on ${service.url} (tracer: ${tracing})`)
 }
 
-/** True when `moduleUrl` is the script node was started with. */
+/** True when `moduleUrl` (`import.meta.url`) is the script node was started with. */
 export function isMain(moduleUrl: string): boolean {
   const script = process.argv[1]
-  return script !== undefined && new URL(moduleUrl).pathname === script
+  if (script === undefined) return false
+  // A file URL is percent-encoded (a space is %20): compare paths. Node resolves symbolic links
+  // in the module's URL, not in argv[1].
+  const path = fileURLToPath(moduleUrl)
+  try {
+    return path === realpathSync(script)
+  } catch {
+    return path === resolve(script)
+  }
 }

@@ -17,7 +17,8 @@ export function storageApp(tracer: Tracer): Express {
   app.use(tracingMiddleware({ tracer, ignore: ['/healthz'] }))
   app.use(express.json())
   const workouts = new Map<string, unknown>()
-  const segments = new Map<string, unknown[]>()
+  // Each run's segments by index: a write sent twice (a caller's retry) is kept once.
+  const segments = new Map<string, Map<number, unknown>>()
   app.get('/healthz', (_req, res) => {
     res.send('ok')
   })
@@ -32,11 +33,16 @@ export function storageApp(tracer: Tracer): Express {
     else res.json(workout)
   })
   app.post('/runs/:runId/segments', async (req, res) => {
+    const index = (req.body as { index?: unknown } | undefined)?.index
+    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0) {
+      res.status(400).json({ error: 'a segment needs an index' })
+      return
+    }
     await sleep(WRITE_MS)
-    const list = segments.get(req.params.runId) ?? []
-    list.push(req.body)
-    segments.set(req.params.runId, list)
-    res.status(201).json({ runId: req.params.runId, stored: list.length })
+    const run = segments.get(req.params.runId) ?? new Map<number, unknown>()
+    run.set(index, req.body)
+    segments.set(req.params.runId, run)
+    res.status(201).json({ runId: req.params.runId, stored: run.size })
   })
   app.use(tracingErrorHandler())
   return app

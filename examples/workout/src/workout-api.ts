@@ -4,10 +4,11 @@ import { randomUUID } from 'node:crypto'
 import { registerTracingInterceptor } from '@tracehop/axios'
 import { startActiveSpan, traceHeaders } from '@tracehop/core'
 import { tracingErrorHandler, tracingMiddleware } from '@tracehop/express'
-import axios from 'axios'
+import axios, { isAxiosError } from 'axios'
 import cors from 'cors'
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import type { Tracer } from 'opentracing'
+import { NEW_CONNECTION, resetOnReusedConnection, retryOnce } from './retry.js'
 import {
   SERVICE_ENV,
   isMain,
@@ -46,6 +47,20 @@ function validate(body: unknown): { name: string; intervals: Interval[] } {
   return { name: candidate.name, intervals: intervals as Interval[] }
 }
 
+/**
+ * The status of a client's mistake, answered as is: an invalid workout (400), and what
+ * express.json() refuses, a 4xx `status` on its error (a malformed body 400, a body too large
+ * 413, an unsupported charset or encoding 415). A downstream's answer is no mistake of the
+ * client's: an axios error's status is its response's, so it is not taken.
+ */
+function clientErrorStatus(error: unknown): number | undefined {
+  if (error instanceof InvalidWorkout) return 400
+  if (typeof error !== 'object' || error === null || isAxiosError(error)) return undefined
+  const { status, statusCode } = error as { status?: unknown; statusCode?: unknown }
+  const code = status ?? statusCode
+  return typeof code === 'number' && code >= 400 && code < 500 ? code : undefined
+}
+
 /** Where workout-api calls, and the origin of a page that calls it from a browser, if any. */
 export interface WorkoutApiUrls {
   storageUrl: string
@@ -62,7 +77,10 @@ export function workoutApiApp(tracer: Tracer, urls: WorkoutApiUrls): Express {
     const allowedHeaders = ['content-type', ...traceHeaders({ tracer })]
     app.use(cors({ origin: urls.pageOrigin, allowedHeaders }))
   }
-  const downstream = axios.create({ timeout: 5000 })
+  // No redirects between the services: axios then reports the very request Node sent, which
+  // tells whether it went out on a reused connection (see retry.ts). The timeout is shorter than
+  // the services' drain on shutdown.
+  const downstream = axios.create({ timeout: 5000, maxRedirects: 0 })
   registerTracingInterceptor(downstream, { tracer })
   app.use(tracingMiddleware({ tracer, ignore: ['/healthz'] }))
   app.use(express.json())
@@ -72,21 +90,45 @@ export function workoutApiApp(tracer: Tracer, urls: WorkoutApiUrls): Express {
   app.post('/workouts', async (req, res) => {
     const workout = startActiveSpan('validatePayload', () => validate(req.body), { tracer })
     const id = randomUUID()
-    await downstream.put(`${urls.storageUrl}/workouts/${id}`, workout)
+    // A call reset on a kept-alive connection that storage or run-controller closed as it went
+    // out (one of them shutting down, say) is sent again, once. Storing a workout twice is the
+    // same as once; a run planned twice, when run-controller had read the call after all, leaves
+    // the first run's segments unused.
+    await retryOnce(
+      (retry) =>
+        downstream.put(`${urls.storageUrl}/workouts/${id}`, workout, retry ? NEW_CONNECTION : {}),
+      resetOnReusedConnection,
+    )
     const { data: run } = await startActiveSpan(
       'call downstream',
       () =>
-        downstream.post<{ runId: string; segments: number }>(`${urls.runControllerUrl}/runs`, {
-          workoutId: id,
-          intervals: workout.intervals,
-        }),
+        retryOnce(
+          (retry) =>
+            downstream.post<{ runId: string; segments: number }>(
+              `${urls.runControllerUrl}/runs`,
+              { workoutId: id, intervals: workout.intervals },
+              retry ? NEW_CONNECTION : {},
+            ),
+          resetOnReusedConnection,
+        ),
       { tracer },
     )
     res.status(201).json({ id, runId: run.runId, segments: run.segments })
   })
+  // A client's mistake is answered with its 4xx before tracingErrorHandler() sees it: the span
+  // records the status, and a 4xx is no failure of this service.
+  app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    const status = clientErrorStatus(error)
+    if (status === undefined) {
+      next(error)
+      return
+    }
+    res.status(status).json({ error: (error as Error).message })
+  })
   app.use(tracingErrorHandler())
+  // Anything else failed downstream (or here): 502, recorded on the span as an error.
   app.use((error: Error, _req: Request, res: Response, _next: NextFunction) => {
-    res.status(error instanceof InvalidWorkout ? 400 : 502).json({ error: error.message })
+    res.status(502).json({ error: error.message })
   })
   return app
 }
