@@ -78,13 +78,8 @@ function tracingPluginCallback(
 
   fastify.addHook('onSend', function tracehopSendInSpan(request, reply, payload, next) {
     const handle = (request as TracedRequest)[SERVER_SPAN]
-    if (handle === null) {
-      next()
-      return
-    }
-    if (isNodeStream(payload)) watchBodyStream(payload, handle, reply.raw)
-    if (activeSpan() === handle.span) next()
-    else handle.run(next)
+    if (handle !== null && isNodeStream(payload)) watchBodyStream(payload, handle, reply.raw)
+    continueInSpan(request as TracedRequest, next)
   })
 
   done()
