@@ -3,6 +3,9 @@
 import process from 'node:process'
 import autocannon from 'autocannon'
 
+// The runner's children end with it, even when it dies before it can stop them.
+process.once('disconnect', () => process.exit(0))
+
 function fire(options) {
   return new Promise((resolve, reject) => {
     autocannon(options, (error, result) => (error ? reject(error) : resolve(result)))

@@ -7,4 +7,6 @@ const server = http.createServer((req, res) => {
   res.setHeader('content-type', 'application/json')
   res.end(JSON.stringify({ id, name: `user ${id}`, active: true }))
 })
+// The runner's children end with it, even when it dies before it can stop them.
+process.once('disconnect', () => process.exit(0))
 server.listen(0, '127.0.0.1', () => process.send({ type: 'ready', port: server.address().port }))

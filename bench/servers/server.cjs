@@ -6,6 +6,9 @@
 const spec = JSON.parse(process.env.BENCH_VARIANT)
 const udpPort = Number(process.env.BENCH_UDP_PORT)
 
+// The runner's children end with it, even when it dies before it can stop them.
+process.once('disconnect', () => process.exit(0))
+
 // OpenTelemetry auto-instrumentation patches modules as they load: set it up before anything.
 function setUpOtel() {
   const sdk = require('./otel.cjs')
