@@ -3,7 +3,8 @@ import { EventEmitter } from 'node:events'
 import { afterEach, describe, it } from 'node:test'
 import { RecordingTracer, RecordingSpanContext } from '@tracehop/testing'
 import { Tracer, initGlobalTracer, SpanContext, type SpanOptions } from 'opentracing'
-import { createServerTracing, type ServerSpanHandle } from '../src/server.js'
+import type { ServerSpanHandle } from '../src/server-span.js'
+import { createServerTracing } from '../src/server.js'
 
 // Whether the handle watches a response for its end: only when finishing it has an effect.
 function watchesResponse(handle: ServerSpanHandle | undefined): boolean {
