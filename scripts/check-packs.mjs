@@ -1,6 +1,7 @@
 // Checks each package as npm would publish it (`npm pack --dry-run --json`), after a build:
-// - the tarball holds dist/, README.md, LICENSE, CHANGELOG.md and package.json, and nothing else:
-//   no test file or test source, no TypeScript source, no tsconfig or build info;
+// - the tarball holds dist/, README.md, LICENSE, CHANGELOG.md and package.json, and nothing else
+//   but a stub package.json per subpath export (`adapter/package.json`, for resolvers that read
+//   no `exports`): no test file or test source, no TypeScript source, no tsconfig or build info;
 // - every file package.json points at (main, module, types, exports) ships, and every source map
 //   or `sourceMappingURL` that ships points at files that ship too;
 // - LICENSE is the repository's; the metadata users and tools read is complete and consistent
@@ -50,9 +51,21 @@ for (const name of names) {
   console.log(`${manifest.name}: ${files.size} files, ${pack.size} bytes packed`)
 
   // What the tarball holds.
+  const stubs = subpathStubs(manifest)
   for (const required of REQUIRED) if (!files.has(required)) fail(`the tarball lacks ${required}`)
+  for (const stub of stubs) {
+    if (!files.has(stub)) {
+      fail(`the tarball lacks ${stub}, which resolvers that read no exports need`)
+      continue
+    }
+    for (const target of entryPoints(JSON.parse(readFileSync(join(dir, stub), 'utf8')))) {
+      if (!files.has(join(stub, '..', target))) fail(`${stub} points at ${target}, not packed`)
+    }
+  }
   for (const path of files) {
-    if (!path.startsWith('dist/') && !ALLOWED_TOP.has(path)) fail(`the tarball carries ${path}`)
+    if (!path.startsWith('dist/') && !ALLOWED_TOP.has(path) && !stubs.includes(path)) {
+      fail(`the tarball carries ${path}`)
+    }
     for (const [pattern, what] of FORBIDDEN) {
       if (pattern.test(path)) fail(`the tarball carries ${what}: ${path}`)
     }
@@ -133,6 +146,13 @@ if (problems.length > 0) {
 console.log(`\nchecked ${names.length} packages: contents, metadata and READMEs as published`)
 
 /** Every file path a package.json field or export condition points at. */
+// The stub package.json of each subpath export but ./package.json: `./adapter` has adapter/.
+function subpathStubs(manifest) {
+  return Object.keys(manifest.exports ?? {})
+    .filter((key) => key !== '.' && key !== './package.json')
+    .map((key) => `${key.slice(2)}/package.json`)
+}
+
 function entryPoints(manifest) {
   const targets = []
   const walk = (value) => {
