@@ -1,15 +1,13 @@
 // @tracehop/core/adapter as a browser build has it: the client lifecycle and, for tracer bridges,
 // where the active span is kept. No server lifecycle: a page serves no HTTP requests. Calls go out
 // from the page: `propagate` defaults to its own origin, and relative URLs resolve as the page's.
-import { ClientTracing } from './client.js'
-import { currentPage } from './page.js'
-import type { ClientTracingOptions } from './types.js'
+import type { ClientSpanHandle as ClientHandle, ClientTracing as Client } from './client.js'
 
+export { createClientTracing } from './client.js'
 export { setContextStore } from './context.js'
 export { isErrorInstance, warn } from './errors.js'
 export { REFUSED_CALLER } from './guard.js'
 export { normalizeMethod, redactUrl } from './url.js'
-export type { ClientSpanHandle, ClientTracing } from './client.js'
 export type {
   ClientRequestInfo,
   ClientResult,
@@ -20,10 +18,8 @@ export type {
   Transport,
 } from './types.js'
 
-/** Creates the client lifecycle for an adapter in a page; `component` is its `component` tag. */
-export function createClientTracing(
-  component: string,
-  options: ClientTracingOptions = {},
-): ClientTracing {
-  return new ClientTracing(component, options, currentPage())
-}
+// The lifecycle's classes as types only, as in the Node entry.
+/** The client lifecycle createClientTracing() makes (a type). */
+export type ClientTracing = Client
+/** One outgoing call's span, as ClientTracing.start() returns it (a type). */
+export type ClientSpanHandle = ClientHandle

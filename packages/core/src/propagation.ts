@@ -67,7 +67,8 @@ function isList(
 }
 
 // `text` as an origin, when it names one and nothing more: 'https://api.example.com' (a trailing
-// slash allowed); a path, query or credentials would promise a finer match than origins give.
+// slash allowed); a path, query or credentials would promise a finer match than origins give,
+// and a wildcard (`https://*.example.com`, which URL takes as a host name) a wider one.
 function originOnly(text: string): string | undefined {
   let url: URL
   try {
@@ -80,7 +81,8 @@ function originOnly(text: string): string | undefined {
     url.search === '' &&
     url.hash === '' &&
     url.username === '' &&
-    url.password === ''
+    url.password === '' &&
+    !url.hostname.includes('*')
   return bare && url.origin !== 'null' ? url.origin : undefined
 }
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { RecordingTracer } from '@tracehop/testing'
-import { ClientTracing } from '../src/client.js'
+import { ClientTracing, createClientTracing } from '../src/client.js'
 import { withSpan } from '../src/context.js'
 import { Guard } from '../src/guard.js'
 import type { Page } from '../src/page.js'
@@ -75,12 +75,20 @@ describe('propagate: the policy', () => {
   })
 
   it('should report a target that is no origin through onError, and match nothing with it', () => {
-    const bad = ['api.example.com', 'https://api.example.com/v1', 'https://u:p@api.example.com']
+    const bad = [
+      'api.example.com',
+      'https://api.example.com/v1',
+      'https://u:p@api.example.com',
+      'https://*.example.com',
+    ]
     const { propagated, reported } = ruleFor([...bad, 'not a url', 'https://cdn.other.net'])
     assert.deepEqual(propagated, [THIRD_PARTY], 'the valid targets still apply')
     assert.equal(reported.length, 1, 'reported once per call site and window')
     assert.equal(reported[0]?.where, 'propagate')
     assert.match(String(reported[0]?.error), /"api\.example\.com" is no target/)
+    const wildcard = ruleFor(['https://*.example.com'], PAGE_ORIGIN)
+    assert.deepEqual(wildcard.propagated, [SAME_ORIGIN])
+    assert.match(String(wildcard.reported[0]?.error), /"https:\/\/\*\.example\.com" is no target/)
     const typeErrors = ruleFor([42, null] as unknown as PropagateOption, PAGE_ORIGIN)
     assert.deepEqual(typeErrors.propagated, [SAME_ORIGIN])
     assert.match(String(typeErrors.reported[0]?.error), /a value of type number is no target/)
@@ -162,5 +170,22 @@ describe('propagate: the client lifecycle', () => {
     assert.ok(headers[1]?.traceparent)
     assert.deepEqual(reported, ['propagate'])
     assert.equal(tracer.finishedSpans().length, 3)
+  })
+
+  it("should keep a page's default in Node's build, which a bundler may pick for a page", () => {
+    // A bundler that skips the `browser` export condition bundles Node's build into the page.
+    const page = globalThis as { location?: unknown }
+    page.location = { origin: PAGE_ORIGIN, href: `${PAGE_ORIGIN}/shop/` }
+    try {
+      const client = createClientTracing('test', { tracer: new RecordingTracer() })
+      const sameOrigin = client.start({ method: 'GET', url: 'cart' })
+      const thirdParty = client.start({ method: 'GET', url: THIRD_PARTY })
+      assert.ok(sameOrigin?.headers.traceparent)
+      assert.deepEqual(thirdParty?.headers, {})
+      sameOrigin?.finish({ statusCode: 200 })
+      thirdParty?.finish({ statusCode: 200 })
+    } finally {
+      delete page.location
+    }
   })
 })
