@@ -8,6 +8,8 @@ import {
 export type FetchTracingOptions = ClientTracingOptions
 
 type Fetch = typeof globalThis.fetch
+/** Any fetch function: the global one, undici's, a stand-in of a test. */
+export type AnyFetch = (input: never, init?: never) => Promise<unknown>
 type FetchInput = Parameters<Fetch>[0]
 type FetchInit = Parameters<Fetch>[1]
 type HeadersSource = ConstructorParameters<typeof Headers>[0]
@@ -28,14 +30,16 @@ interface RequestLike {
  *
  * @example const fetch = tracedFetch(globalThis.fetch, { propagate: isInternal })
  */
+export function tracedFetch(fetchImpl?: Fetch, options?: FetchTracingOptions): Fetch
+export function tracedFetch<F extends AnyFetch>(fetchImpl: F, options?: FetchTracingOptions): F
 export function tracedFetch(
-  fetchImpl: Fetch = globalThis.fetch,
+  fetchImpl: AnyFetch = globalThis.fetch,
   options: FetchTracingOptions = {},
-): Fetch {
+): AnyFetch {
   // In Node a fetch goes out through undici: Node's own, bound or wrapped, and the undici
   // package's. Were tracehop to inject beside instrumentation-undici, undici would send two
   // traceparent lines; a fetch over another transport is then left untraced instead.
-  return traceFetch(fetchImpl, options, 'undici', keepsRequestReferrer)
+  return traceFetch(fetchImpl as Fetch, options, 'undici', keepsRequestReferrer)
 }
 
 /**

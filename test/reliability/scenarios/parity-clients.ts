@@ -261,7 +261,7 @@ export const clientScenarios: readonly ClientScenario[] = [
     check: async (echo) => {
       const returned: Response[] = []
       const thrown: unknown[] = []
-      const spy: typeof fetch = (input, init) =>
+      const spy: typeof globalThis.fetch = (input, init) =>
         globalThis.fetch(input, init).then(
           (response) => (returned.push(response), response),
           (error: unknown) => {
