@@ -54,3 +54,18 @@ describe('the workout demo in a browser', { skip: chromiumMissing() }, () => {
     assert.match(waterfall, /critical path: browser click "Plan a run" → browser POST .* → storage/)
   })
 })
+
+describe('the workout demo with a tracer the page cannot continue', () => {
+  it('--browser with TRACER=jaeger: refuses at once, naming the tracers that work', async () => {
+    const demo = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'examples/workout/src/demo.ts', '--browser'],
+      { cwd: root, env: { ...process.env, TRACER: 'jaeger' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let stderr = ''
+    demo.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    const [code] = (await once(demo, 'exit')) as [number | null]
+    assert.equal(code, 1)
+    assert.match(stderr, /TRACER=jaeger reads no W3C traceparent, which the page sends/)
+  })
+})

@@ -6,6 +6,7 @@
 // through @tracehop/otel, in memory), otelshim (the same through OTel's OpenTracing shim),
 // recording, or otlp / jaeger / … to send the traces to a real backend instead of printing them.
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base'
+import { traceHeaders } from '@tracehop/core'
 import { inMemoryOtelTracer, tracerFromEnv, type TracerHandle } from '@tracehop/example-tracers'
 import { RecordingTracer } from '@tracehop/testing'
 import {
@@ -42,6 +43,18 @@ const tracerFor = (service: string): TracerHandle => {
   return handle
 }
 
+// The page traces with OpenTelemetry's web SDK, which sends W3C trace context: a service tracer
+// that reads none (TRACER=jaeger's uber-trace-id) would break its trace, and its CORS policy, which
+// allows the headers the tracer reads, would refuse the page's call outright.
+const apiTracer = tracerFor('workout-api').tracer
+if (inBrowser && !traceHeaders({ tracer: apiTracer }).includes('traceparent')) {
+  console.error(
+    `TRACER=${kind} reads no W3C traceparent, which the page sends: --browser needs a tracer ` +
+      'that does (otel, the default; otelshim, otlp or recording).',
+  )
+  process.exit(1)
+}
+
 const services: RunningService[] = []
 const storage = await startStorage(tracerFor('storage').tracer, 0, HOST)
 services.push(storage)
@@ -66,7 +79,7 @@ const page = inBrowser
   : undefined
 if (page !== undefined) services.push(page)
 const api = await startWorkoutApi(
-  tracerFor('workout-api').tracer,
+  apiTracer,
   0,
   HOST,
   { STORAGE_URL: storage.url, RUN_CONTROLLER_URL: runController.url },
