@@ -1,3 +1,4 @@
+import { AssertionError } from 'node:assert'
 /**
  * What the trace helpers need of a span: a RecordingSpan has it, and spans of any other tracer
  * or backend can be mapped to it (times in milliseconds).
@@ -169,9 +170,7 @@ export function assertFinishedOnce(
   const wrong = spans.filter((span) => span.finishCount !== 1)
   if (wrong.length === 0) return
   const list = wrong.map((span) => `${span.operationName} (finished ${span.finishCount}x)`)
-  const error = new Error(`spans not finished exactly once: ${list.join(', ')}`)
-  error.name = 'AssertionError'
-  throw error
+  throw new AssertionError({ message: `spans not finished exactly once: ${list.join(', ')}` })
 }
 
 function defaultLabel(span: TraceSpan): string {
