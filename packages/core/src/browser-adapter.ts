@@ -1,9 +1,10 @@
 // @tracehop/core/adapter as a browser build has it: the client lifecycle and, for tracer bridges,
 // where the active span is kept. No server lifecycle: a page serves no HTTP requests. Calls go out
 // from the page: `propagate` defaults to its own origin, and relative URLs resolve as the page's.
-import type { ClientSpanHandle as ClientHandle, ClientTracing as Client } from './client.js'
+import { ClientTracing as Client, type ClientSpanHandle as ClientHandle } from './client.js'
+import { currentPage } from './page.js'
+import type { ClientTracingOptions } from './types.js'
 
-export { createClientTracing } from './client.js'
 export { setContextStore } from './context.js'
 export { isErrorInstance, warn } from './errors.js'
 export { REFUSED_CALLER } from './guard.js'
@@ -17,6 +18,14 @@ export type {
   PropagateTarget,
   Transport,
 } from './types.js'
+
+/** Creates the client lifecycle for an adapter in a page; `component` is its `component` tag. */
+export function createClientTracing(
+  component: string,
+  options: ClientTracingOptions = {},
+): ClientTracing {
+  return new Client(component, options, currentPage())
+}
 
 // The lifecycle's classes as types only, as in the Node entry.
 /** The client lifecycle createClientTracing() makes (a type). */

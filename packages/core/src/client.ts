@@ -5,7 +5,7 @@ import { isHeaderName, isHeaderValue, padB3Id } from './carrier.js'
 import { activeSpan, tracerTracesTransport } from './context.js'
 import { warn, withUrlsRedacted } from './errors.js'
 import { Guard } from './guard.js'
-import { currentPage, type Page } from './page.js'
+import type { Page } from './page.js'
 import { propagationRule, type PropagationRule } from './propagation.js'
 import type { ClientRequestInfo, ClientResult, ClientTracingOptions, Transport } from './types.js'
 import {
@@ -220,9 +220,7 @@ export function createClientTracing(
   component: string,
   options: ClientTracingOptions = {},
 ): ClientTracing {
-  // A page has a page's defaults whichever build it runs: a bundler that picks this (Node's) build
-  // for a page must not send trace headers to every origin. Node has no page.
-  return new ClientTracing(component, options, currentPage())
+  return new ClientTracing(component, options)
 }
 
 // The instrumentation injects into every call it traces, whatever `propagate` says: an app that

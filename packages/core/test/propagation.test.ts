@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { RecordingTracer } from '@tracehop/testing'
-import { ClientTracing, createClientTracing } from '../src/client.js'
+import { ClientTracing } from '../src/client.js'
 import { withSpan } from '../src/context.js'
 import { Guard } from '../src/guard.js'
 import type { Page } from '../src/page.js'
@@ -170,22 +170,5 @@ describe('propagate: the client lifecycle', () => {
     assert.ok(headers[1]?.traceparent)
     assert.deepEqual(reported, ['propagate'])
     assert.equal(tracer.finishedSpans().length, 3)
-  })
-
-  it("should keep a page's default in Node's build, which a bundler may pick for a page", () => {
-    // A bundler that skips the `browser` export condition bundles Node's build into the page.
-    const page = globalThis as { location?: unknown }
-    page.location = { origin: PAGE_ORIGIN, href: `${PAGE_ORIGIN}/shop/` }
-    try {
-      const client = createClientTracing('test', { tracer: new RecordingTracer() })
-      const sameOrigin = client.start({ method: 'GET', url: 'cart' })
-      const thirdParty = client.start({ method: 'GET', url: THIRD_PARTY })
-      assert.ok(sameOrigin?.headers.traceparent)
-      assert.deepEqual(thirdParty?.headers, {})
-      sameOrigin?.finish({ statusCode: 200 })
-      thirdParty?.finish({ statusCode: 200 })
-    } finally {
-      delete page.location
-    }
   })
 })
