@@ -108,7 +108,7 @@ describe('browser builds', () => {
     const output = execFileSync(
       process.execPath,
       ['--conditions=browser', '--input-type=module', '-e', script],
-      { encoding: 'utf8' },
+      { encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)) },
     )
     const seen = JSON.parse(output) as Record<
       string,
