@@ -1,6 +1,6 @@
 // @tracehop/fetch as a browser build has it: a page's fetch goes through no transport a tracer
 // instruments in Node (undici), so tracehop traces every call itself.
-import { traceFetch, type AnyFetch, type FetchTracingOptions } from './fetch.js'
+import { traceFetch, type AnyFetch, type FetchTracingOptions, type TracedFetch } from './fetch.js'
 
 export type { FetchTracingOptions } from './fetch.js'
 
@@ -11,8 +11,11 @@ type Fetch = typeof globalThis.fetch
  * the active span, whose context travels in the request headers of calls to the page's own origin
  * (see the `propagate` option). The result has fetch's exact signature.
  */
+export function tracedFetch<F extends AnyFetch>(
+  fetchImpl: F,
+  options?: FetchTracingOptions,
+): TracedFetch<F>
 export function tracedFetch(fetchImpl?: Fetch, options?: FetchTracingOptions): Fetch
-export function tracedFetch<F extends AnyFetch>(fetchImpl: F, options?: FetchTracingOptions): F
 export function tracedFetch(
   fetchImpl: AnyFetch = globalThis.fetch,
   options: FetchTracingOptions = {},

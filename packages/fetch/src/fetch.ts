@@ -8,8 +8,10 @@ import {
 export type FetchTracingOptions = ClientTracingOptions
 
 type Fetch = typeof globalThis.fetch
-/** Any fetch function: the global one, undici's, a stand-in of a test. */
-export type AnyFetch = (input: never, init?: never) => Promise<unknown>
+/** A fetch function other than the global one: undici's, a test's stand-in. */
+export type AnyFetch = (input: string, init?: never) => Promise<{ readonly status: number }>
+/** What tracedFetch() makes of `F`: a function with F's signature, and none of its members. */
+export type TracedFetch<F extends AnyFetch> = (...args: Parameters<F>) => ReturnType<F>
 type FetchInput = Parameters<Fetch>[0]
 type FetchInit = Parameters<Fetch>[1]
 type HeadersSource = ConstructorParameters<typeof Headers>[0]
@@ -30,8 +32,12 @@ interface RequestLike {
  *
  * @example const fetch = tracedFetch(globalThis.fetch, { propagate: isInternal })
  */
+export function tracedFetch<F extends AnyFetch>(
+  fetchImpl: F,
+  options?: FetchTracingOptions,
+): TracedFetch<F>
+// Last, so that ReturnType<typeof tracedFetch> is fetch's type.
 export function tracedFetch(fetchImpl?: Fetch, options?: FetchTracingOptions): Fetch
-export function tracedFetch<F extends AnyFetch>(fetchImpl: F, options?: FetchTracingOptions): F
 export function tracedFetch(
   fetchImpl: AnyFetch = globalThis.fetch,
   options: FetchTracingOptions = {},

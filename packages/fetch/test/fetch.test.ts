@@ -217,6 +217,23 @@ describe('tracedFetch', () => {
     assert.equal(recording.tracer.finishedSpans()[0]?.parentId, parent.spanId)
   })
 
+  it("should type the result as the wrapped fetch's signature, and no more", () => {
+    // Checked by the typecheck step (test/tsconfig.json): each @ts-expect-error must hold.
+    const byDefault: ReturnType<typeof tracedFetch> = tracedFetch()
+    const undiciTraced: (
+      ...args: Parameters<typeof undiciFetch>
+    ) => ReturnType<typeof undiciFetch> = tracedFetch(undiciFetch)
+    // @ts-expect-error a function that takes no URL is no fetch
+    tracedFetch((n: number) => Promise.resolve(n * 2))
+    const stub = Object.assign((_url: string) => Promise.resolve(new Response('ok')), {
+      mock: { calls: [] },
+    })
+    // @ts-expect-error the wrapper does not carry the wrapped function's members
+    assert.equal(tracedFetch(stub).mock, undefined)
+    assert.equal(typeof byDefault, 'function')
+    assert.equal(typeof undiciTraced, 'function')
+  })
+
   it("should work with undici's fetch and Request", async () => {
     const undiciTraced = tracedFetch(undiciFetch, {
       tracer: recording.tracer,
