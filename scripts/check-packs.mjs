@@ -146,14 +146,14 @@ if (problems.length > 0) {
 }
 console.log(`\nchecked ${names.length} packages: contents, metadata and READMEs as published`)
 
-/** Every file path a package.json field or export condition points at. */
-// The stub package.json of each subpath export but ./package.json: `./adapter` has adapter/.
+/** The stub package.json of each subpath export but ./package.json: `./adapter` has adapter/. */
 function subpathStubs(manifest) {
   return Object.keys(manifest.exports ?? {})
     .filter((key) => key !== '.' && key !== './package.json')
     .map((key) => `${key.slice(2)}/package.json`)
 }
 
+/** Every file path a package.json field or export condition points at. */
 function entryPoints(manifest) {
   const targets = []
   const walk = (value) => {

@@ -92,6 +92,7 @@ describe('browser builds', () => {
       '@tracehop/core/adapter',
       '@tracehop/fetch',
       '@tracehop/axios',
+      '@tracehop/otel',
     ]
     const script = `
       import { createRequire } from 'node:module'
