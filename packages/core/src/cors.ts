@@ -4,8 +4,8 @@ import { FORMAT_HTTP_HEADERS, globalTracer, type Tracer } from 'opentracing'
 
 /**
  * The trace headers of the common formats (W3C trace context and baggage, B3 single and multi,
- * Jaeger, OpenTracing's `ot-tracer-*`, Datadog): what `traceHeaders()` answers when the tracer
- * writes nothing it can see.
+ * Jaeger, OpenTracing's `ot-tracer-*`, Datadog, AWS X-Ray, Instana): what `traceHeaders()`
+ * answers when the tracer writes nothing it can see.
  */
 export const TRACE_HEADERS: readonly string[] = /* @__PURE__ */ Object.freeze([
   'traceparent',
@@ -26,6 +26,10 @@ export const TRACE_HEADERS: readonly string[] = /* @__PURE__ */ Object.freeze([
   'x-datadog-sampling-priority',
   'x-datadog-origin',
   'x-datadog-tags',
+  'x-amzn-trace-id',
+  'x-instana-t',
+  'x-instana-s',
+  'x-instana-l',
 ])
 
 /** Options of `traceHeaders()`. */
@@ -68,7 +72,7 @@ function lowerCase(name: string): string {
 // Header families a tracer writes in part, depending on the span: a B3 child's parent id, the
 // tags of a trace Datadog started itself. The sample context shows one span's part; a call may
 // send the rest of the family, which the preflight must allow too.
-const FAMILIES = ['x-b3-', 'ot-tracer-', 'x-datadog-']
+const FAMILIES = ['x-b3-', 'ot-tracer-', 'x-datadog-', 'x-instana-']
 
 // A baggage key that makes a tracer write its baggage header when the caller named none; the
 // per-key headers it yields name no real key, so they are left out.
@@ -109,6 +113,10 @@ function sampleHeaders(baggageKeys: readonly string[]): Record<string, string> {
     'x-datadog-trace-id': '1234567890123456789',
     'x-datadog-parent-id': '987654321987654321',
     'x-datadog-sampling-priority': '1',
+    'x-amzn-trace-id': `Root=1-${TRACE_ID.slice(0, 8)}-${TRACE_ID.slice(8)};Parent=${SPAN_ID};Sampled=1`,
+    'x-instana-t': TRACE_ID,
+    'x-instana-s': SPAN_ID,
+    'x-instana-l': '1',
   }
   for (const key of baggageKeys) {
     headers[`uberctx-${key}`] = '1'
