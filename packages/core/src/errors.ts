@@ -41,8 +41,11 @@ function emitWarning(error: unknown, where: string): void {
  * console warning ending in `[code]` in a page (which has no process).
  */
 export function warn(code: string, message: string): void {
-  const nodeProcess = globalThis.process as NodeJS.Process | undefined
-  if (!globalThis.__TRACEHOP_BROWSER__ && typeof nodeProcess?.emitWarning === 'function') {
+  // Read only outside a browser build, which then leaves it out.
+  const nodeProcess = globalThis.__TRACEHOP_BROWSER__
+    ? undefined
+    : (globalThis.process as NodeJS.Process | undefined)
+  if (typeof nodeProcess?.emitWarning === 'function') {
     nodeProcess.emitWarning(message, { code })
   } else {
     console.warn(`${message} [${code}]`)

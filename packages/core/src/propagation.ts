@@ -12,7 +12,8 @@ const NEVER: PropagationRule = () => false
  * The `propagate` option as one rule. `pageOrigin` is the origin of the page the code runs in (a
  * browser build passes `location.origin`; undefined outside a page): there the default is that
  * origin only, and targets add to it. A target that is no origin, RegExp or function is reported
- * through `guard` once, here, and matches nothing; a predicate that throws is reported and says no.
+ * through `guard` once, here (as `propagate target`), and matches nothing; a predicate that throws
+ * is reported (as `propagate`) and says no.
  */
 export function propagationRule(
   option: PropagateOption | undefined,
@@ -33,7 +34,11 @@ export function propagationRule(
     else {
       const origin = typeof target === 'string' ? originOnly(target) : undefined
       if (origin !== undefined) origins.add(origin)
-      else guard.report('propagate', new TypeError(`propagate: ${describe(target)} is no target`))
+      else {
+        // Apart from the predicates' site: a predicate that throws later is reported too.
+        const error = new TypeError(`propagate: ${describe(target)} is no target`)
+        guard.report('propagate target', error)
+      }
     }
   }
   const matchesOrigin = origins.size > 0 || patterns.length > 0

@@ -133,7 +133,7 @@ export { startActiveSpan } from '@tracehop/core'`,
     const response = await fetch(`${api.url}/x`)
     assert.equal(response.status, 200)
     assert.deepEqual(traceHeaders(api.received[0]), [])
-    assert.deepEqual(reported, ['propagate'])
+    assert.deepEqual(reported, ['propagate target'])
   })
 
   it('should keep the active span through synchronous code only, not across await', async () => {
