@@ -13,7 +13,6 @@ import {
   type Link,
   type Span as OtelSpan,
   type SpanOptions as OtelSpanOptions,
-  type TextMapGetter,
   type Tracer as OtelTracer,
   type TracerProvider,
 } from '@opentelemetry/api'
@@ -30,6 +29,7 @@ import {
 import { REFUSED_CALLER } from '@tracehop/core/adapter'
 import { kindOf, mapTags, type Outcome } from './attributes.js'
 import { inheritedBaggage, withEntriesOf } from './baggage.js'
+import { extractFrom } from './carriers.js'
 import { parentContext } from './edge.js'
 import { BridgeSpan, BridgeSpanContext, hrTime, type BridgeSpanSettings } from './span.js'
 
@@ -109,12 +109,13 @@ export class OpenTracingOnOtel extends Tracer {
       return this.start(name, tags, startTime, undefined, undefined)
     }
     const links: Link[] = []
-    const { parent, lender } = parentOf(references, links)
+    const { parent, others } = parentOf(references, links)
     const span = this.start(name, tags, startTime, parent, links.length > 0 ? links : undefined)
-    // Inherited, not set on the span: its own setBaggageItem() keys stay none.
-    if (lender !== undefined) {
-      span.spanContext.baggage = withEntriesOf(span.spanContext.baggage, lender.baggage)
-    }
+    // The union of the references' baggage, as OpenTracing has it: each key's value from the
+    // parent, else from the earliest reference that has it. Inherited, not set on the span: its
+    // own setBaggageItem() keys stay none.
+    const context = span.spanContext
+    for (const other of others) context.baggage = withEntriesOf(other.baggage, context.baggage)
     return span
   }
 
@@ -163,7 +164,7 @@ export class OpenTracingOnOtel extends Tracer {
   protected override _extract(format: string, carrier: unknown): BridgeSpanContext | null {
     if (format !== FORMAT_HTTP_HEADERS && format !== FORMAT_TEXT_MAP) return null
     if (carrier === null || typeof carrier !== 'object') return null
-    const extracted = propagation.extract(ROOT_CONTEXT, lowerCased(carrier), headerGetter)
+    const extracted = extractFrom(format, carrier)
     const spanContext = trace.getSpanContext(extracted)
     const baggage = propagation.getBaggage(extracted)
     if (spanContext === undefined && baggage === undefined) return null
@@ -221,16 +222,15 @@ function refer(parent: OpenTracingSpan | SpanContext): Reference {
 // The parent is the first childOf reference to a span of this bridge, else the first followsFrom
 // one (another tracer's context is neither parent nor link, whatever its place); the rest, links.
 // A context that holds baggage only (a carrier's) has no span to parent or link with: it parents
-// a root when no reference has a span, and else, when it came first, lends the parent its baggage.
+// a root when no reference has a span. Every usable reference but the parent is among `others`.
 function parentOf(references: Reference[], links: Link[]): ChosenParent {
   const usable: Referenced[] = []
   for (const reference of references) {
     const context = reference.referencedContext()
     if (context instanceof BridgeSpanContext) usable.push({ context, reference })
   }
-  const first = firstOf(usable)
   const withSpan = usable.filter(({ context }) => isSpanContextValid(context.otel))
-  const chosen = firstOf(withSpan) ?? first
+  const chosen = firstOf(withSpan) ?? firstOf(usable)
   for (const referenced of withSpan) {
     if (referenced === chosen) continue
     const { context, reference } = referenced
@@ -240,8 +240,8 @@ function parentOf(references: Reference[], links: Link[]): ChosenParent {
       attributes: { 'opentracing.ref_type': refType(reference) },
     })
   }
-  const lender = first !== chosen ? first?.context : undefined
-  return { parent: chosen?.context, lender }
+  const others = usable.filter((referenced) => referenced !== chosen)
+  return { parent: chosen?.context, others: others.map(({ context }) => context) }
 }
 
 interface Referenced {
@@ -251,8 +251,8 @@ interface Referenced {
 
 interface ChosenParent {
   parent: BridgeSpanContext | undefined
-  /** A context holding baggage only that came before the parent: its baggage goes on too. */
-  lender: BridgeSpanContext | undefined
+  /** The other references' contexts, in their order: their baggage goes on too. */
+  others: BridgeSpanContext[]
 }
 
 // The first childOf reference, else the first of any kind.
@@ -260,31 +260,6 @@ function firstOf(referenced: Referenced[]): Referenced | undefined {
   return (
     referenced.find(({ reference }) => reference.type() === REFERENCE_CHILD_OF) ?? referenced[0]
   )
-}
-
-// Header names arrive in any case from some carriers (an app's own, a message's headers); the
-// propagators ask in lower case. Core's carriers are lower-case already and pass as they are.
-function lowerCased(carrier: object): object {
-  const keys = Object.keys(carrier)
-  if (!keys.some((key) => key !== key.toLowerCase())) return carrier
-  const lower = Object.create(null) as Record<string, unknown>
-  for (const key of keys) {
-    const name = key.toLowerCase()
-    // An exact lower-case name wins over another spelling of it.
-    if (name === key || !(name in lower)) lower[name] = (carrier as Record<string, unknown>)[key]
-  }
-  return lower
-}
-
-const headerGetter: TextMapGetter<object> = {
-  keys: (carrier) => Object.keys(carrier),
-  get: (carrier, key) => {
-    const value = (carrier as Record<string, unknown>)[key]
-    if (typeof value === 'string') return value
-    if (Array.isArray(value))
-      return value.filter((item): item is string => typeof item === 'string')
-    return undefined
-  },
 }
 
 function refType(reference: Reference): string {

@@ -5,8 +5,10 @@ import { beforeEach, describe, it } from 'node:test'
 import { context, propagation, trace, type Baggage } from '@opentelemetry/api'
 import { activeSpan, startActiveSpan } from '@tracehop/core'
 import { createClientTracing, createServerTracing } from '@tracehop/core/adapter'
+import { JaegerPropagator } from '@opentelemetry/propagator-jaeger'
+import { FORMAT_TEXT_MAP } from 'opentracing'
 import { createOtelTracer } from '../src/index.js'
-import { sdk } from '../../../test/support/otel-sdk.js'
+import { sdk, withPropagator } from '../../../test/support/otel-sdk.js'
 
 const tracer = createOtelTracer()
 const server = createServerTracing('test', { tracer })
@@ -216,5 +218,25 @@ describe('baggage set with setBaggageItem() beside OTel code', () => {
       return baggage
     })
     assert.equal(sent, undefined)
+  })
+
+  it("should keep a baggage key's case through a text map, where a propagator names headers by key", () => {
+    // Deprecated by OpenTelemetry, still what Jaeger-instrumented services send.
+    // eslint-disable-next-line @typescript-eslint/no-deprecated
+    const jaeger = new JaegerPropagator()
+    const read = withPropagator(jaeger, () => {
+      const span = tracer.startSpan('produce')
+      span.setBaggageItem('tenantId', 't-42')
+      const message: Record<string, string> = {}
+      tracer.inject(span.context(), FORMAT_TEXT_MAP, message)
+      span.finish()
+      assert.equal(message['uberctx-tenantId'], 't-42')
+      const received = tracer.extract(FORMAT_TEXT_MAP, message)
+      assert.ok(received)
+      const consumer = tracer.startSpan('consume', { childOf: received })
+      consumer.finish()
+      return [consumer.getBaggageItem('tenantId'), consumer.getBaggageItem('tenantid')]
+    })
+    assert.deepEqual(read, ['t-42', undefined])
   })
 })

@@ -20,7 +20,7 @@ import {
 } from '@opentelemetry/sdk-trace-base'
 import { activeSpan, startActiveSpan, withSpan } from '@tracehop/core'
 import { createClientTracing, createServerTracing } from '@tracehop/core/adapter'
-import { FORMAT_HTTP_HEADERS, type Span } from 'opentracing'
+import { FORMAT_HTTP_HEADERS, FORMAT_TEXT_MAP, type Span } from 'opentracing'
 import { createOtelTracer } from '../src/index.js'
 import { BridgeSpan } from '../src/span.js'
 import { heapAfterGc } from '../../../test/support/heap.js'
@@ -279,17 +279,19 @@ describe('propagation through the OTel propagator', () => {
     assert.doesNotMatch(carrier.traceparent ?? '', /0af7651916cd43dd8448eb211c80319c/)
   })
 
-  it('should read header names in any case from a carrier', () => {
-    const context = tracer.extract(FORMAT_HTTP_HEADERS, {
-      Traceparent: TRACEPARENT,
-      BAGGAGE: 'tenant=acme',
+  for (const format of [FORMAT_HTTP_HEADERS, FORMAT_TEXT_MAP]) {
+    it(`should read the names it knows in any case from a carrier (${format})`, () => {
+      const context = tracer.extract(format, {
+        Traceparent: TRACEPARENT,
+        BAGGAGE: 'tenant=acme',
+      })
+      assert.equal(context?.toTraceId(), '0af7651916cd43dd8448eb211c80319c')
+      assert.equal(context?.toSpanId(), 'b7ad6b7169203331')
+      const span = tracer.startSpan('consume', { childOf: context ?? undefined })
+      assert.equal(span.getBaggageItem('tenant'), 'acme')
+      span.finish()
     })
-    assert.equal(context?.toTraceId(), '0af7651916cd43dd8448eb211c80319c')
-    assert.equal(context?.toSpanId(), 'b7ad6b7169203331')
-    const span = tracer.startSpan('consume', { childOf: context ?? undefined })
-    assert.equal(span.getBaggageItem('tenant'), 'acme')
-    span.finish()
-  })
+  }
 
   it('should send the baggage OTel code set around a call inside an OTel span', () => {
     const sent: Array<string | undefined> = []

@@ -129,4 +129,29 @@ describe('references', () => {
       ['acme', '7'],
     ])
   })
+
+  it("should take the baggage of every reference, the parent's first, then the earlier's", () => {
+    const request = tracer.startSpan('request')
+    request.setBaggageItem('tenant', 'acme')
+    const job = tracer.startSpan('job')
+    job.setBaggageItem('job.id', '42')
+    job.setBaggageItem('tenant', 'other')
+    const region = tracer.extract(FORMAT_HTTP_HEADERS, { baggage: 'region=eu,job.id=7' })
+    assert.ok(region)
+    const span = tracer.startSpan('step', {
+      references: [childOf(request.context()), followsFrom(job.context()), childOf(region)],
+    })
+    const carrier: Record<string, string> = {}
+    tracer.inject(span.context(), FORMAT_HTTP_HEADERS, carrier)
+    for (const each of [span, job, request]) each.finish()
+    assert.equal(finished('step').parentSpanContext?.spanId, spanIdOf(request))
+    assert.deepEqual(
+      ['tenant', 'job.id', 'region'].map((key) => span.getBaggageItem(key)),
+      ['acme', '42', 'eu'],
+    )
+    assert.deepEqual(
+      new Set(carrier.baggage?.split(',')),
+      new Set(['tenant=acme', 'job.id=42', 'region=eu']),
+    )
+  })
 })
