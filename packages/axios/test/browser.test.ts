@@ -69,6 +69,34 @@ export { withSpan } from '@tracehop/core'`,
     assert.equal(sent[0]?.traceparent, undefined, 'another origin: no trace header')
   })
 
+  it('should give the ignore rule and hooks a relative URL resolved, as the page resolves it', async () => {
+    const sent: Array<Record<string, unknown>> = []
+    const client = page.exports.axios.create({
+      // Records what would go out: the page's fetch, Node's, cannot resolve a relative URL.
+      adapter: (config) => {
+        sent.push(config.headers.toJSON())
+        return Promise.resolve({ data: '', status: 200, statusText: 'OK', headers: {}, config })
+      },
+    })
+    const seen: string[] = []
+    page.exports.registerTracingInterceptor(client, {
+      tracer: recording.tracer,
+      ignore: (request) => new URL(request.url).pathname.startsWith('/downloads/'),
+      onStart: ({ request }) => seen.push(`start ${String(request.url)}`),
+      onFinish: ({ request }) => seen.push(`finish ${String(request.url)}`),
+      onError: (error) => seen.push(`error ${String(error)}`),
+    })
+    await client.get('/downloads/report.pdf')
+    await client.get('orders')
+    assert.deepEqual(
+      sent.map((headers) => headers.traceparent !== undefined),
+      [false, true],
+    )
+    assert.deepEqual(seen, [`start ${site.url}/shop/orders`, `finish ${site.url}/shop/orders`])
+    const [span] = recording.tracer.finishedSpans()
+    assert.equal(span?.tags['http.url'], `${site.url}/shop/orders`)
+  })
+
   it("should keep a retry re-sent from a promise callback in the first attempt's trace", async () => {
     const client = page.exports.axios.create({ adapter: 'fetch' })
     page.exports.registerTracingInterceptor(client, { tracer: recording.tracer })

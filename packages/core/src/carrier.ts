@@ -4,10 +4,14 @@ import { SpanContext } from 'opentracing'
 import { TRACE_HEADERS } from './cors.js'
 import type { HeaderSource } from './types.js'
 
+// Outbound headers are held to it too: named apart, so a client-only (browser) bundle needs none
+// of the other limits.
+const MAX_VALUE_LENGTH = 8192
+
 /** Limits on what reaches a tracer's extract; values over a limit are dropped, not truncated. */
 export const CARRIER_LIMITS = {
   /** Largest single header value, in characters. */
-  valueLength: 8192,
+  valueLength: MAX_VALUE_LENGTH,
   /** Most headers copied into one carrier (trace context headers pass beyond it). */
   headerCount: 128,
   /** Most characters of names and values in one carrier (trace context headers pass beyond). */
@@ -221,5 +225,5 @@ export function isHeaderName(name: string): boolean {
 
 /** True for a header value Node's HTTP client accepts, of at most `CARRIER_LIMITS.valueLength`. */
 export function isHeaderValue(value: string): boolean {
-  return value.length <= CARRIER_LIMITS.valueLength && HEADER_VALUE.test(value)
+  return value.length <= MAX_VALUE_LENGTH && HEADER_VALUE.test(value)
 }

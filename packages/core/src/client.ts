@@ -7,6 +7,7 @@ import { warn, withUrlsRedacted } from './errors.js'
 import { Guard } from './guard.js'
 import type { Page } from './page.js'
 import { propagationRule, type PropagationRule } from './propagation.js'
+import { absoluteUrl, describeTarget, givenUrls, parseUrl } from './target.js'
 import type { ClientRequestInfo, ClientResult, ClientTracingOptions, Transport } from './types.js'
 import {
   capTag,
@@ -14,7 +15,6 @@ import {
   methodInName,
   normalizeMethod,
   pathOf,
-  redactUrl,
   type IgnoreRule,
 } from './url.js'
 
@@ -57,11 +57,13 @@ export class ClientTracing {
     const { settings, ignore } = this
     const { guard, options } = settings
     const url = absoluteUrl(settings.page, request.url)
+    // In a page, the hooks see a relative URL resolved, as the HTTP client resolves it.
+    const info = url === request.url ? request : { ...request, url }
     const parsed = parseUrl(url)
     // As the HTTP client reads it (tabs and newlines gone, `http:host` given its slashes), so that
     // what is redacted or ignored is what is sent.
     const href = parsed?.href ?? String(url)
-    if (ignore !== undefined && guard.ignores(ignore, request, pathOf(href))) return undefined
+    if (ignore !== undefined && guard.ignores(ignore, info, pathOf(href))) return undefined
     // The tracer's own instrumentation of this transport makes the client span and injects.
     const transport = request.transport
     // No transport is anyone else's to trace in a page.
@@ -92,15 +94,15 @@ export class ClientTracing {
       tags['http.request.method_original'] = capTag(request.method)
     }
     const parentContext = parentSpan === undefined ? undefined : guard.context(parentSpan)
-    const name = nameFor(settings, request, method, target.peer)
+    const name = nameFor(settings, info, method, target.peer)
     const span = guard.startSpan(tracer, name, tags, parentContext)
     if (span === undefined) return undefined
     const headers = this.propagates(href, parsed) ? this.inject(tracer, span) : NO_HEADERS
     const peer = target.peer
     if (options.onStart !== undefined) {
-      guard.call('onStart', options.onStart, { span, request, method, peer }, undefined)
+      guard.call('onStart', options.onStart, { span, request: info, method, peer }, undefined)
     }
-    return new ClientSpanHandle(span, headers, request, method, peer, settings)
+    return new ClientSpanHandle(span, headers, info, method, peer, settings)
   }
 
   /**
@@ -182,11 +184,12 @@ export class ClientSpanHandle {
     let tags: Record<string, unknown> = {}
     let name: string | undefined
     let { request, peer } = this
-    if (result.url !== undefined && String(result.url) !== String(request.url)) {
-      const url = absoluteUrl(this.settings.page, result.url)
-      const parsed = parseUrl(url)
-      const target = describeTarget(parsed?.href ?? String(url), parsed)
-      request = { method: request.method, url: result.url }
+    const finalUrl =
+      result.url === undefined ? undefined : absoluteUrl(this.settings.page, result.url)
+    if (finalUrl !== undefined && String(finalUrl) !== String(request.url)) {
+      const parsed = parseUrl(finalUrl)
+      const target = describeTarget(parsed?.href ?? String(finalUrl), parsed)
+      request = { method: request.method, url: finalUrl }
       peer = target.peer
       tags = target.tags
       name = nameFor(this.settings, request, method, peer)
@@ -242,18 +245,6 @@ function warnPropagateUnheld(
   )
 }
 
-// In a page, a relative URL is relative to the document, as the HTTP client resolves it.
-function absoluteUrl(page: Page | undefined, url: string | URL): string | URL {
-  return page === undefined || typeof url !== 'string' ? url : page.absolute(url)
-}
-
-// The URLs of a call, as given and as resolved in the page.
-function givenUrls(page: Page | undefined, ...urls: Array<string | URL | undefined>): string[] {
-  return urls.flatMap((url) =>
-    url === undefined ? [] : [String(url), String(absoluteUrl(page, url))],
-  )
-}
-
 // The operation name of a call to `peer`.
 function nameFor(
   settings: ClientSettings,
@@ -266,41 +257,4 @@ function nameFor(
   if (operationName === undefined) return fallback
   const state = { span: undefined, request, method, peer }
   return settings.guard.name(operationName, state, fallback)
-}
-
-// A call's URL, parsed once for its host and for the `propagate` rule; undefined if it cannot be.
-function parseUrl(url: string | URL): URL | undefined {
-  if (typeof url !== 'string') return url
-  try {
-    return new URL(url)
-  } catch {
-    return undefined
-  }
-}
-
-// The redacted URL and peer tags of the target at `href`, and its `host:port`.
-function describeTarget(
-  href: string,
-  parsed: URL | undefined,
-): { peer: string; tags: Record<string, unknown> } {
-  let hostname = 'unknown'
-  let port = ''
-  if (parsed !== undefined) {
-    hostname = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname
-    port = parsed.port || defaultPort(parsed.protocol)
-  }
-  // An IPv6 address in brackets, as in a URL: `[::1]:8080`, not `::1:8080`.
-  const host = hostname.includes(':') ? `[${hostname}]` : hostname
-  const tags: Record<string, unknown> = {
-    'http.url': redactUrl(href),
-    'peer.hostname': capTag(hostname),
-  }
-  if (port !== '') tags['peer.port'] = Number(port)
-  return { peer: port === '' ? host : `${host}:${port}`, tags }
-}
-
-function defaultPort(protocol: string): string {
-  if (protocol === 'https:' || protocol === 'wss:') return '443'
-  if (protocol === 'http:' || protocol === 'ws:') return '80'
-  return ''
 }

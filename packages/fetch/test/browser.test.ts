@@ -108,6 +108,29 @@ export { startActiveSpan } from '@tracehop/core'`,
     )
   })
 
+  it('should give the ignore rule and hooks a relative URL resolved, as the page resolves it', async () => {
+    const pageFetch: typeof globalThis.fetch = (input, init) =>
+      globalThis.fetch(new URL(input, `${site.url}/shop/cart`), init)
+    const seen: string[] = []
+    const fetch = page.exports.tracedFetch(pageFetch, {
+      tracer: recording.tracer,
+      ignore: (request) => new URL(request.url).pathname.startsWith('/downloads/'),
+      onStart: ({ request }) => seen.push(`start ${String(request.url)}`),
+      onFinish: ({ request }) => seen.push(`finish ${String(request.url)}`),
+      onError: (error) => seen.push(`error ${String(error)}`),
+    })
+    await fetch('/downloads/report.pdf')
+    await fetch('orders')
+    assert.deepEqual(
+      site.received.map((echo) => [echo.url, traceHeaders(echo)]),
+      [
+        ['/downloads/report.pdf', []],
+        ['/shop/orders', ['traceparent']],
+      ],
+    )
+    assert.deepEqual(seen, [`start ${site.url}/shop/orders`, `finish ${site.url}/shop/orders`])
+  })
+
   it("should read a URL with the page's scheme and no slashes as the page's path", async () => {
     // `http:reports` is a path to a page served over http, as a browser reads it, not host `reports`.
     const pageUrl = `${site.url}/shop/cart`
