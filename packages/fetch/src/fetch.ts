@@ -26,7 +26,8 @@ interface RequestLike {
 }
 
 /**
- * Wraps `fetchImpl` (default: `globalThis.fetch`; undici's fetch works too) so every call becomes
+ * Wraps `fetchImpl` (default: `globalThis.fetch` as it is now, or, while there is none, as it is
+ * when a call is made; undici's fetch works too) so every call becomes
  * a client span, child of the active span, whose context travels in the request headers. The
  * result has fetch's exact signature; the caller's input, init and headers are never mutated.
  *
@@ -39,13 +40,30 @@ export function tracedFetch<F extends AnyFetch>(
 // Last, so that ReturnType<typeof tracedFetch> is fetch's type.
 export function tracedFetch(fetchImpl?: Fetch, options?: FetchTracingOptions): Fetch
 export function tracedFetch(
-  fetchImpl: AnyFetch = globalThis.fetch,
+  fetchImpl: AnyFetch = globalFetch(),
   options: FetchTracingOptions = {},
 ): AnyFetch {
   // In Node a fetch goes out through undici: Node's own, bound or wrapped, and the undici
   // package's. Were tracehop to inject beside instrumentation-undici, undici would send two
   // traceparent lines; a fetch over another transport is then left untraced instead.
   return traceFetch(fetchImpl as Fetch, options, 'undici', keepsRequestReferrer)
+}
+
+/**
+ * The global fetch, or where there is none yet (Jest's jsdom environment, a polyfill loaded later)
+ * one that calls the global fetch there is when a call is made.
+ */
+export function globalFetch(): Fetch {
+  const fetch: Fetch | undefined = globalThis.fetch
+  return fetch ?? fetchWhenCalled
+}
+
+// Without a global fetch, reading its `__original` throws fetch's TypeError.
+const fetchWhenCalled = function fetch(input: FetchInput, ...init: [FetchInit?]) {
+  const global = globalThis.fetch as Fetch & { __original?: unknown }
+  // Made the global fetch itself, tracedFetch's result would call itself for ever.
+  if (global.__original === fetchWhenCalled) throw new TypeError('fetch is not defined')
+  return global(input, ...init)
 }
 
 /**

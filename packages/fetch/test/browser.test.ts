@@ -198,3 +198,39 @@ describe('tracedFetch in a sandboxed page (browser build)', () => {
     assert.equal(recording.tracer.finishedSpans().length, 1, 'the call is still traced')
   })
 })
+
+describe("tracedFetch in a page with no fetch yet (Jest's jsdom environment)", () => {
+  const page = useTestPage<PageExports & { setFetch(fetch: unknown): void }>(
+    `export { tracedFetch } from '@tracehop/fetch'
+export { startActiveSpan } from '@tracehop/core'
+export function setFetch(fetch) { globalThis.fetch = fetch }`,
+    { fetch: undefined },
+  )
+  const recording = useRecordingTracer()
+
+  it('should wrap whatever global fetch there is when a call is made', async () => {
+    const fetch = page.exports.tracedFetch(undefined, { tracer: recording.tracer })
+    assert.equal(fetch.length, 1)
+    await assert.rejects(fetch(`${page.site.url}/early`), { name: 'TypeError' })
+    page.exports.setFetch(globalThis.fetch)
+    const response = await fetch(`${page.site.url}/late`)
+    assert.equal(response.status, 200)
+    assert.deepEqual(
+      page.site.received.map((echo) => [echo.url, traceHeaders(echo)]),
+      [['/late', ['traceparent']]],
+    )
+    // Made the global fetch itself, it fails as fetch would, rather than call itself for ever
+    // (the page's TypeError).
+    page.exports.setFetch(fetch)
+    await assert.rejects(fetch(`${page.site.url}/itself`), { name: 'TypeError' })
+    const spans = recording.tracer.finishedSpans()
+    assert.deepEqual(
+      spans.map((span) => [span.tags['http.url'], span.tags.error ?? false]),
+      [
+        [`${page.site.url}/early`, true],
+        [`${page.site.url}/late`, false],
+        [`${page.site.url}/itself`, true],
+      ],
+    )
+  })
+})
