@@ -87,6 +87,7 @@ export function installInterceptors(
     return attempt?.mark === mark ? attempt : undefined
   }
   const settle = (config: Config | undefined, result: ClientResult) => {
+    if (config === undefined) open.resultUnnamed()
     const attempt = attemptOf(config)
     if (attempt !== undefined) finish(attempt, config, result)
   }
@@ -182,7 +183,9 @@ export function installInterceptors(
 
   const responseId = instance.interceptors.response.use(
     function tracehopFinishSpan(response: AxiosResponse) {
-      settle(response.config, { statusCode: response.status })
+      // An earlier interceptor may have answered anything instead (`response.data`, a null).
+      const answer = response as Partial<AxiosResponse> | null | undefined
+      settle(answer?.config, { statusCode: answer?.status })
       return response
     },
     function tracehopFinishFailedSpan(error: unknown) {

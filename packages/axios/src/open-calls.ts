@@ -2,7 +2,8 @@ import type { Attempt } from './attempt.js'
 
 // A call whose result an earlier-registered interceptor hid from ours (it returned a value or
 // threw something without the config) is given up on after this long: finished as lost, so no
-// span stays open forever. Far longer than any sane HTTP call.
+// span stays open forever. Only calls open when such a result came are: one that is merely slow
+// (a large upload) keeps its span until its own result.
 const GIVE_UP_AFTER_MS = 10 * 60_000
 
 /**
@@ -11,6 +12,8 @@ const GIVE_UP_AFTER_MS = 10 * 60_000
  */
 export class OpenCalls {
   private readonly byId = new Map<number, { attempt: Attempt; since: number }>()
+  // When the latest result that named no call came; undefined: none has.
+  private lastUnnamedResult: number | undefined
 
   add(attempt: Attempt): void {
     const now = Date.now()
@@ -23,14 +26,20 @@ export class OpenCalls {
     return this.byId.get(id)?.attempt
   }
 
+  /** A result came that names no call (no config): it may be that of any call open now. */
+  resultUnnamed(): void {
+    this.lastUnnamedResult = Date.now()
+  }
+
   forget(attempt: Attempt): void {
     if (this.byId.get(attempt.id)?.attempt === attempt) this.byId.delete(attempt.id)
   }
 
   private giveUpStale(now: number): void {
+    const unnamed = this.lastUnnamedResult
     // Entries are in insertion order, so the stale ones come first.
     for (const [id, { attempt, since }] of this.byId) {
-      if (now - since < GIVE_UP_AFTER_MS) return
+      if (now - since < GIVE_UP_AFTER_MS || unnamed === undefined || since > unnamed) return
       this.byId.delete(id)
       attempt.call.finish({ error: new Error('its result never reached the tracing interceptor') })
     }
