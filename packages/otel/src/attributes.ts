@@ -7,6 +7,8 @@ import { normalizeMethod, redactUrl } from '@tracehop/core/adapter'
 export interface Outcome {
   /** `error: true` was tagged. */
   failed: boolean
+  /** An `error` tag was set, true or false: it decides, not the status code. */
+  errorTagged: boolean
   /** `http.status_code`, as a number. */
   statusCode: number | undefined
   /** `error.type`: as tagged, or as the errors logged since say it. */
@@ -60,6 +62,7 @@ export function mapTags(
       case 'error':
         // The last value set wins, as in OpenTracing: `error: false` undoes an earlier `true`.
         outcome.failed = value === true || value === 'true'
+        outcome.errorTagged = true
         continue
       case 'error.message':
         outcome.errorMessage = outcome.taggedErrorMessage = text(value)

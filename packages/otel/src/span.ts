@@ -240,7 +240,8 @@ export class BridgeSpan extends Span {
     if (this.ended || this.settings.foreign) return
     this.ended = true
     const outcome = this.outcome
-    if (outcome.failed && this.otel.isRecording() && !this.answeredClientError()) {
+    const failed = outcome.errorTagged ? outcome.failed : this.failedByStatus()
+    if (failed && this.otel.isRecording() && !this.answeredClientError()) {
       // ERROR only: UNSET is the default, and OK would be final, overriding later instrumentation.
       const errorType =
         outcome.errorType ??
@@ -254,6 +255,15 @@ export class BridgeSpan extends Span {
       )
     }
     this.otel.end(finishTime === undefined ? undefined : hrTime(finishTime))
+  }
+
+  // A span no `error` tag decided (the app's own, another OpenTracing instrumentation's) fails as
+  // OTel's HTTP conventions say: a server's 5xx, a client's 4xx or 5xx.
+  private failedByStatus(): boolean {
+    const status = this.outcome.statusCode
+    if (status === undefined) return false
+    if (this.kind === SpanKind.SERVER) return status >= 500
+    return this.kind === SpanKind.CLIENT && status >= 400
   }
 
   // A server that answered 4xx did its job, even when an error made the answer (a validation

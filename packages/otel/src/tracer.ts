@@ -196,6 +196,7 @@ export class OpenTracingOnOtel extends Tracer {
 function newOutcome(): Outcome {
   return {
     failed: false,
+    errorTagged: false,
     statusCode: undefined,
     errorType: undefined,
     errorMessage: undefined,
