@@ -1,6 +1,7 @@
 // Which errors a span recorded as `exception` events, and what an error log says when its error
 // cannot be read: one event per error, however many times it is logged.
 import type { Attributes, Span as OtelSpan } from '@opentelemetry/api'
+import { attributeValue } from './attributes.js'
 
 /**
  * The errors an OTel span recorded. Code that logs an error and rethrows it has it logged again
@@ -52,6 +53,35 @@ export function exceptionAttributes(fields: Record<string, unknown>): Attributes
   if (typeof message === 'string') attributes['exception.message'] = message
   const stack = fields.stack
   if (typeof stack === 'string') attributes['exception.stacktrace'] = stack
+  return attributes
+}
+
+// What an OpenTracing error log says of the error itself (core's logs say no more).
+const ERROR_FIELDS = new Set(['event', 'error.object', 'error.kind', 'message', 'stack'])
+
+/**
+ * What else an error log says (`payment.id`, …), as attributes of its `exception` event, as
+ * OTel's OpenTracing compatibility keeps them; undefined when it says nothing else.
+ */
+export function otherFields(fields: Record<string, unknown>): Attributes | undefined {
+  let other: Attributes | undefined
+  for (const key of Object.keys(fields)) {
+    if (ERROR_FIELDS.has(key)) continue
+    const value = attributeValue(fields[key])
+    if (value !== undefined) (other ??= {})[key] = value
+  }
+  return other
+}
+
+/** The `exception` event attributes of `error`, as the SDK's recordException() writes them. */
+export function errorAttributes(error: Error): Attributes {
+  const attributes: Attributes = {}
+  const type = readSafely(() => (error as { code?: unknown }).code) || readSafely(() => error.name)
+  if (type !== undefined) attributes['exception.type'] = type
+  const message = readSafely(() => error.message)
+  if (message !== undefined) attributes['exception.message'] = message
+  const stack = readSafely(() => error.stack)
+  if (stack !== undefined) attributes['exception.stacktrace'] = stack
   return attributes
 }
 

@@ -18,7 +18,9 @@ import { isErrorInstance } from '@tracehop/core/adapter'
 import { Span, SpanContext, type Tracer } from 'opentracing'
 import { attributeValue, kindOf, mapTags, type Outcome } from './attributes.js'
 import {
+  errorAttributes,
   exceptionAttributes,
+  otherFields,
   readSafely,
   RecordedErrors,
   recordedOnForeignSpan,
@@ -199,7 +201,11 @@ export class BridgeSpan extends Span {
       outcome.errorMessage = outcome.taggedErrorMessage
       return
     }
-    this.otel.addEvent('exception', exceptionAttributes(fields), time)
+    this.otel.addEvent(
+      'exception',
+      { ...exceptionAttributes(fields), ...otherFields(fields) },
+      time,
+    )
   }
 
   // One OTel span tracehop did not start has a wrapper per baggage: they share what it recorded.
@@ -224,10 +230,12 @@ export class BridgeSpan extends Span {
     fields: Record<string, unknown>,
     time: HrTime | undefined,
   ): void {
+    const other = otherFields(fields)
     try {
-      this.otel.recordException(error, time)
+      if (other === undefined) this.otel.recordException(error, time)
+      else this.otel.addEvent('exception', { ...errorAttributes(error), ...other }, time)
     } catch {
-      this.otel.addEvent('exception', exceptionAttributes(fields), time)
+      this.otel.addEvent('exception', { ...exceptionAttributes(fields), ...other }, time)
     }
     const outcome = this.outcome
     if (!this.takeErrorCode(error)) {
