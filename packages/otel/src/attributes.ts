@@ -116,7 +116,10 @@ export function mapTags(
         break
       }
       case 'peer.service':
-        attributes['service.peer.name'] = text(value)
+        // The service at the other end, as each side names it; a span of another kind keeps it.
+        if (server) attributes['client.service.name'] = text(value)
+        else if (kind === SpanKind.CLIENT) attributes['server.service.name'] = text(value)
+        else attributes[key] = text(value)
         break
       default: {
         const attribute = attributeValue(value)

@@ -137,6 +137,18 @@ describe('spans on the OTel SDK', () => {
     assert.deepEqual(sdk.seen[0]?.attributes['url.full'], 'https://pay.test/charge')
   })
 
+  it("should name the peer's service as the conventions do on each side, peer.service elsewhere", () => {
+    for (const kind of ['client', 'server', 'producer']) {
+      tracer.startSpan(kind, { tags: { 'span.kind': kind, 'peer.service': 'billing' } }).finish()
+    }
+    const services = sdk.spans().map((span) => span.attributes)
+    assert.deepEqual(services, [
+      { 'server.service.name': 'billing' },
+      { 'client.service.name': 'billing' },
+      { 'peer.service': 'billing' },
+    ])
+  })
+
   it('should keep the OpenTracing names beside when asked, and never span.kind', () => {
     const keeping = createServerTracing('express', {
       tracer: createOtelTracer({ keepOpenTracingTags: true }),
