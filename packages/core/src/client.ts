@@ -204,8 +204,6 @@ export class ClientSpanHandle {
       options.isError === undefined
         ? failedByDefault
         : guard.call('isError', options.isError, { statusCode, error }, failedByDefault)
-    // As for a server span: a failure isError declined is said, for tracers that read statuses.
-    if (!failed && failedByDefault) tags.error = false
     if (options.onFinish !== undefined) {
       const state = { span, request, method, peer, result }
       guard.call('onFinish', options.onFinish, state, undefined)

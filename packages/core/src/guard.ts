@@ -200,8 +200,10 @@ export function isSpan(value: unknown): value is Span {
 }
 
 /**
- * A startSpan option, true on a server span whose caller's context `trustIncoming` refused: a
- * tracer bridge must not continue that caller through another instrumentation's span either.
+ * A startSpan option on every span core starts: true on a server span whose caller's context
+ * `trustIncoming` refused (a tracer bridge must not continue that caller through another
+ * instrumentation's span either), else false. Its presence tells a bridge that core decides the
+ * span's failure, by the `isError` rules, and says it with the `error` tag.
  */
 export const REFUSED_CALLER: unique symbol = Symbol.for('tracehop.refusedCaller')
 

@@ -107,14 +107,15 @@ export class ServerSpanHandle {
     if (statusCode !== undefined) tags['http.status_code'] = statusCode
     if (route !== undefined) tags['http.route'] = capTag(route)
     if (aborted) tags['http.aborted'] = true
-    const failedByDefault = isServerError(statusCode, error, aborted)
     const failed =
       options.isError === undefined
-        ? failedByDefault
-        : guard.call('isError', options.isError, { statusCode, error }, failedByDefault)
-    // Said when the app's isError declined a failure, for tracers that else fail a span by its
-    // status (OpenTelemetry's rules, through @tracehop/otel).
-    if (!failed && failedByDefault) tags.error = false
+        ? isServerError(statusCode, error, aborted)
+        : guard.call(
+            'isError',
+            options.isError,
+            { statusCode, error },
+            isServerError(statusCode, error, aborted),
+          )
     const method = this.method
     const named = methodInName(method)
     let name = route === undefined ? named : `${named} ${capTag(route)}`

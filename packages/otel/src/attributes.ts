@@ -7,8 +7,8 @@ import { normalizeMethod, redactUrl } from '@tracehop/core/adapter'
 export interface Outcome {
   /** `error: true` was tagged. */
   failed: boolean
-  /** An `error` tag was set, true or false: it decides, not the status code. */
-  errorTagged: boolean
+  /** The `error` tag alone decides (core's span, or one tagged `error`), not the status code. */
+  decidedByErrorTag: boolean
   /** `http.status_code`, as a number. */
   statusCode: number | undefined
   /** `error.type`: as tagged, or as the errors logged since say it. */
@@ -19,6 +19,21 @@ export interface Outcome {
   taggedErrorType: string | undefined
   /** `error.message` as tagged alone. */
   taggedErrorMessage: string | undefined
+}
+
+/** Whether a span of `kind` whose tags left `outcome` ends as ERROR, by OTel's HTTP rules. */
+export function endsInError(kind: SpanKind, outcome: Outcome): boolean {
+  const status = outcome.statusCode
+  // A server that answered 4xx did its job, even when an error made the answer (a validation
+  // error, a thrown 404): OTel leaves such a server span's status unset.
+  if (kind === SpanKind.SERVER && status !== undefined && status >= 400 && status < 500) {
+    return false
+  }
+  if (outcome.decidedByErrorTag) return outcome.failed
+  // A span no `error` tag decided (the app's own, another OpenTracing instrumentation's) fails as
+  // OTel's HTTP conventions say: a server's 5xx, a client's 4xx or 5xx.
+  if (status === undefined) return false
+  return kind === SpanKind.SERVER ? status >= 500 : kind === SpanKind.CLIENT && status >= 400
 }
 
 /** The SpanKind an OpenTracing `span.kind` value names; anything else is INTERNAL. */
@@ -62,7 +77,7 @@ export function mapTags(
       case 'error':
         // The last value set wins, as in OpenTracing: `error: false` undoes an earlier `true`.
         outcome.failed = value === true || value === 'true'
-        outcome.errorTagged = true
+        outcome.decidedByErrorTag = true
         continue
       case 'error.message':
         outcome.errorMessage = outcome.taggedErrorMessage = text(value)

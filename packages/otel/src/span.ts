@@ -11,12 +11,12 @@ import {
   type HrTime,
   type Span as OtelSpan,
   type SpanContext as OtelSpanContext,
-  SpanKind,
+  type SpanKind,
 } from '@opentelemetry/api'
 import { propagation } from '@opentelemetry/api'
 import { isErrorInstance } from '@tracehop/core/adapter'
 import { Span, SpanContext, type Tracer } from 'opentracing'
-import { attributeValue, kindOf, mapTags, type Outcome } from './attributes.js'
+import { attributeValue, endsInError, kindOf, mapTags, type Outcome } from './attributes.js'
 import {
   errorAttributes,
   exceptionAttributes,
@@ -248,8 +248,7 @@ export class BridgeSpan extends Span {
     if (this.ended || this.settings.foreign) return
     this.ended = true
     const outcome = this.outcome
-    const failed = outcome.errorTagged ? outcome.failed : this.failedByStatus()
-    if (failed && this.otel.isRecording() && !this.answeredClientError()) {
+    if (this.otel.isRecording() && endsInError(this.kind, outcome)) {
       // ERROR only: UNSET is the default, and OK would be final, overriding later instrumentation.
       const errorType =
         outcome.errorType ??
@@ -263,22 +262,6 @@ export class BridgeSpan extends Span {
       )
     }
     this.otel.end(finishTime === undefined ? undefined : hrTime(finishTime))
-  }
-
-  // A span no `error` tag decided (the app's own, another OpenTracing instrumentation's) fails as
-  // OTel's HTTP conventions say: a server's 5xx, a client's 4xx or 5xx.
-  private failedByStatus(): boolean {
-    const status = this.outcome.statusCode
-    if (status === undefined) return false
-    if (this.kind === SpanKind.SERVER) return status >= 500
-    return this.kind === SpanKind.CLIENT && status >= 400
-  }
-
-  // A server that answered 4xx did its job, even when an error made the answer (a validation
-  // error, a thrown 404): OTel leaves such a server span's status unset.
-  private answeredClientError(): boolean {
-    const status = this.outcome.statusCode
-    return this.kind === SpanKind.SERVER && status !== undefined && status >= 400 && status < 500
   }
 }
 

@@ -87,8 +87,19 @@ export class OpenTracingOnOtel extends Tracer {
     // The usual call, one parent and no other references: no Reference is made for it.
     if (references === undefined || references.length === 0) {
       const parent = childOf === undefined ? undefined : bridgeContextOf(childOf)
-      const refusedCaller = (options as RefusedCallerOption)[REFUSED_CALLER] === true
-      return this.start(name, tags, options.startTime, parent, undefined, refusedCaller)
+      const fromCore = options as RefusedCallerOption
+      const refusedCaller = fromCore[REFUSED_CALLER]
+      // Core's spans fail by its error tag (its isError rules) alone, never by their status.
+      const decided = refusedCaller !== undefined
+      return this.start(
+        name,
+        tags,
+        options.startTime,
+        parent,
+        undefined,
+        refusedCaller === true,
+        decided,
+      )
     }
     // As opentracing orders them: `childOf` after the references.
     const all = childOf ? [...references, refer(childOf)] : references
@@ -126,10 +137,11 @@ export class OpenTracingOnOtel extends Tracer {
     parent: BridgeSpanContext | undefined,
     links: Link[] | undefined,
     refusedCaller = false,
+    decidedByErrorTag = false,
   ): BridgeSpan {
     const kind = kindOf(tags['span.kind'])
     const attributes: Attributes = {}
-    const outcome = newOutcome()
+    const outcome = newOutcome(decidedByErrorTag)
     mapTags(tags, kind, attributes, outcome, this.keepOpenTracingTags)
     const options: OtelSpanOptions = { kind, attributes }
     if (startTime !== undefined) options.startTime = hrTime(startTime)
@@ -193,10 +205,10 @@ export class OpenTracingOnOtel extends Tracer {
   }
 }
 
-function newOutcome(): Outcome {
+function newOutcome(decidedByErrorTag = false): Outcome {
   return {
     failed: false,
-    errorTagged: false,
+    decidedByErrorTag,
     statusCode: undefined,
     errorType: undefined,
     errorMessage: undefined,
@@ -211,7 +223,7 @@ function bridgeContextOf(parent: OpenTracingSpan | SpanContext): BridgeSpanConte
   return context instanceof BridgeSpanContext ? context : undefined
 }
 
-// What core says of a server span whose caller it did not trust (REFUSED_CALLER).
+// What core says of the spans it starts (REFUSED_CALLER): whether it trusted a server span's caller.
 interface RefusedCallerOption {
   [REFUSED_CALLER]?: unknown
 }

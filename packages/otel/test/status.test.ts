@@ -1,6 +1,6 @@
 // The status of spans an application (or another OpenTracing instrumentation) starts itself,
 // which may tag an HTTP status and never an error: OTel's rules hold for them too, unless an
-// `error` tag says otherwise, as core's does when the app's isError hook declines a failure.
+// `error` tag says otherwise. The spans core starts fail as its isError option says.
 import assert from 'node:assert/strict'
 import { beforeEach, describe, it } from 'node:test'
 import { SpanStatusCode } from '@opentelemetry/api'
