@@ -12,13 +12,13 @@ import { bundleForBrowser } from '../support/browser-bundle.js'
 // The target is 3 KB each; the budgets hold today's sizes so that growth fails here.
 const APPS = {
   'core + fetch': {
-    budget: 4763,
+    budget: 4776,
     source: `import { tracedFetch } from '@tracehop/fetch'
 export const fetch = tracedFetch()`,
     framework: [],
   },
   'core + axios': {
-    budget: 6329,
+    budget: 6341,
     source: `import axios from 'axios'
 import { registerTracingInterceptor } from '@tracehop/axios'
 export const unregister = registerTracingInterceptor(axios)`,

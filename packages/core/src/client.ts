@@ -102,7 +102,7 @@ export class ClientTracing {
     if (options.onStart !== undefined) {
       guard.call('onStart', options.onStart, { span, request: info, method, peer }, undefined)
     }
-    return new ClientSpanHandle(span, headers, info, method, peer, settings)
+    return new ClientSpanHandle(span, headers, info, request.url, method, peer, settings)
   }
 
   /**
@@ -162,6 +162,8 @@ export class ClientSpanHandle {
     /** Trace headers to set on the outbound request (lower-case names); empty when not propagated. */
     readonly headers: Readonly<Record<string, string>>,
     private readonly request: ClientRequestInfo,
+    // The URL as the app gave it (relative, in a page): its errors may say it so.
+    private readonly givenUrl: string | URL,
     private readonly method: string,
     private readonly peer: string,
     private readonly settings: ClientSettings,
@@ -213,7 +215,7 @@ export class ClientSpanHandle {
     const recorded =
       error === undefined
         ? undefined
-        : withUrlsRedacted(error, givenUrls(this.settings.page, this.request.url, result.url))
+        : withUrlsRedacted(error, givenUrls(this.settings.page, this.givenUrl, result.url))
     guard.finishSpan(span, name, tags, failed ? { error: recorded, statusCode } : undefined)
   }
 }

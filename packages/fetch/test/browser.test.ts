@@ -17,12 +17,15 @@ const traceHeaders = (echo: Echo | undefined) =>
 interface PageExports {
   tracedFetch: typeof Fetch.tracedFetch
   startActiveSpan: typeof Core.startActiveSpan
+  /** The page's own TypeError, as its fetch throws. */
+  PageTypeError: TypeErrorConstructor
 }
 
 describe('tracedFetch in a page (browser build)', () => {
   const page = useTestPage<PageExports>(
     `export { tracedFetch } from '@tracehop/fetch'
-export { startActiveSpan } from '@tracehop/core'`,
+export { startActiveSpan } from '@tracehop/core'
+export const PageTypeError = TypeError`,
   )
   const { site, api } = page
   const recording = useRecordingTracer()
@@ -129,6 +132,15 @@ export { startActiveSpan } from '@tracehop/core'`,
       ],
     )
     assert.deepEqual(seen, [`start ${site.url}/shop/orders`, `finish ${site.url}/shop/orders`])
+  })
+
+  it('should redact a relative URL as given from the error a failed call names it in', async () => {
+    const failing = (input: string) =>
+      Promise.reject(new page.exports.PageTypeError(`could not reach ${input}`))
+    const fetch = page.exports.tracedFetch(failing, { tracer: recording.tracer })
+    await assert.rejects(fetch('/reset?token=SECRET123'), { name: 'TypeError' })
+    const [span] = recording.tracer.finishedSpans()
+    assert.equal(span?.tags['error.message'], 'could not reach /reset?token=REDACTED')
   })
 
   it("should read a URL with the page's scheme and no slashes as the page's path", async () => {
