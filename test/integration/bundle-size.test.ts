@@ -18,7 +18,7 @@ export const fetch = tracedFetch()`,
     framework: [],
   },
   'core + axios': {
-    budget: 6341,
+    budget: 6355,
     source: `import axios from 'axios'
 import { registerTracingInterceptor } from '@tracehop/axios'
 export const unregister = registerTracingInterceptor(axios)`,

@@ -6,9 +6,11 @@ import { afterEach, beforeEach, describe, it, mock } from 'node:test'
 import { registerTracingInterceptor } from '@tracehop/axios'
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios'
 import { useEchoServer } from '../../../test/support/echo-server.js'
+import { waitFor } from '../../../test/support/net.js'
 import { useRecordingTracer } from '../../../test/support/recording-tracer.js'
 
 const ELEVEN_MINUTES = 11 * 60_000
+const ONE_HOUR = 60 * 60_000
 
 describe('registerTracingInterceptor, results that never reach it', () => {
   const echo = useEchoServer()
@@ -71,6 +73,27 @@ describe('registerTracingInterceptor, results that never reach it', () => {
     assert.equal((await slow).status, 200)
     assert.equal(spanOf('/slow')?.tags['http.status_code'], 200)
     assert.equal(spanOf('/slow')?.tags.error, undefined)
+  })
+
+  it('should finish, as lost, a call an interceptor never settles, when a call starts an hour later', async () => {
+    const stuck = axios.create()
+    // As an app that sends the user to its login screen on a 401 does: the call never settles.
+    stuck.interceptors.response.use((response) =>
+      response.config.url?.endsWith('/account') ? new Promise<never>(() => undefined) : response,
+    )
+    const unregisterStuck = registerTracingInterceptor(stuck, { tracer: recording.tracer })
+    try {
+      void stuck.get(`${echo.url}/account`)
+      await waitFor(() => echo.received.length === 1, 'the call sent')
+      mock.timers.tick(ELEVEN_MINUTES)
+      await stuck.get(`${echo.url}/later`)
+      assert.equal(spanOf('/account'), undefined, 'open: no result it knows of went missing')
+      mock.timers.tick(ONE_HOUR)
+      await stuck.get(`${echo.url}/an-hour-later`)
+      assert.match(String(spanOf('/account')?.tags['error.message']), /never reached/)
+    } finally {
+      unregisterStuck()
+    }
   })
 
   it('should pass on whatever an earlier interceptor answered instead of the response', async () => {
