@@ -12,7 +12,7 @@ import { bundleForBrowser } from '../support/browser-bundle.js'
 // The target is 3 KB each; the budgets hold today's sizes so that growth fails here.
 const APPS = {
   'core + fetch': {
-    budget: 4776,
+    budget: 4782,
     source: `import { tracedFetch } from '@tracehop/fetch'
 export const fetch = tracedFetch()`,
     framework: [],

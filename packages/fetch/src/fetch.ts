@@ -58,12 +58,19 @@ export function globalFetch(): Fetch {
   return fetch ?? fetchWhenCalled
 }
 
-// Without a global fetch, reading its `__original` throws fetch's TypeError.
+// Set while it calls the global fetch: a call back into it from there is the traced fetch calling
+// itself, made the global fetch (or wrapped into it), which would go on for ever.
+let callingGlobal = false
+
 const fetchWhenCalled = function fetch(input: FetchInput, ...init: [FetchInit?]) {
-  const global = globalThis.fetch as Fetch & { __original?: unknown }
-  // Made the global fetch itself, tracedFetch's result would call itself for ever.
-  if (global.__original === fetchWhenCalled) throw new TypeError('fetch is not defined')
-  return global(input, ...init)
+  if (callingGlobal) throw new TypeError('fetch is not defined')
+  callingGlobal = true
+  try {
+    // With no global fetch, this throws the TypeError a call of the missing fetch throws.
+    return globalThis.fetch(input, ...init)
+  } finally {
+    callingGlobal = false
+  }
 }
 
 /**

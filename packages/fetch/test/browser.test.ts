@@ -231,10 +231,13 @@ export function setFetch(fetch) { globalThis.fetch = fetch }`,
       page.site.received.map((echo) => [echo.url, traceHeaders(echo)]),
       [['/late', ['traceparent']]],
     )
-    // Made the global fetch itself, it fails as fetch would, rather than call itself for ever
-    // (the page's TypeError).
+    // Made the global fetch itself, it fails as fetch would (the page's TypeError) once it has
+    // called itself once, rather than for ever.
     page.exports.setFetch(fetch)
     await assert.rejects(fetch(`${page.site.url}/itself`), { name: 'TypeError' })
+    // Or wrapped into it (a test's spy): the wrapped call fails once, not for ever.
+    page.exports.setFetch((input: string) => fetch(input))
+    await assert.rejects(fetch(`${page.site.url}/wrapped`), { name: 'TypeError' })
     const spans = recording.tracer.finishedSpans()
     assert.deepEqual(
       spans.map((span) => [span.tags['http.url'], span.tags.error ?? false]),
@@ -242,6 +245,9 @@ export function setFetch(fetch) { globalThis.fetch = fetch }`,
         [`${page.site.url}/early`, true],
         [`${page.site.url}/late`, false],
         [`${page.site.url}/itself`, true],
+        [`${page.site.url}/itself`, true],
+        [`${page.site.url}/wrapped`, true],
+        [`${page.site.url}/wrapped`, true],
       ],
     )
   })
