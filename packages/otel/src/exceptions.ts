@@ -76,7 +76,14 @@ export function otherFields(fields: Record<string, unknown>): Attributes | undef
 /** The `exception` event attributes of `error`, as the SDK's recordException() writes them. */
 export function errorAttributes(error: Error): Attributes {
   const attributes: Attributes = {}
-  const type = readSafely(() => (error as { code?: unknown }).code) || readSafely(() => error.name)
+  // Any code the error has, a number too (a driver's `11000`), as the SDK's `code.toString()`.
+  const code = readSafely(() => {
+    const value = (error as { code?: unknown }).code
+    return (typeof value === 'string' || typeof value === 'number') && value
+      ? String(value)
+      : undefined
+  })
+  const type = code ?? readSafely(() => error.name)
   if (type !== undefined) attributes['exception.type'] = type
   const message = readSafely(() => error.message)
   if (message !== undefined) attributes['exception.message'] = message

@@ -37,6 +37,15 @@ describe('error logs', () => {
     assert.equal(attributes.detail, '{"gateway":"acme"}')
   })
 
+  it('should name the exception by its code, a number too, whatever else the log says', () => {
+    const duplicate = () => Object.assign(new Error('duplicate key'), { code: 11000 })
+    const plain = eventOf({ event: 'error', 'error.object': duplicate() })
+    sdk.reset()
+    const withFields = eventOf({ event: 'error', 'error.object': duplicate(), 'order.id': 'o-1' })
+    assert.equal(plain['exception.type'], '11000')
+    assert.equal(withFields['exception.type'], '11000')
+  })
+
   it('should keep them for an error logged without an Error object too', () => {
     const attributes = eventOf({
       event: 'error',
