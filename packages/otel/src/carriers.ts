@@ -36,13 +36,22 @@ const headerGetter: TextMapGetter<object> = {
 }
 
 // A text map's keys are not header names: they keep their case (Jaeger's `uberctx-<key>` carries
-// a baggage key in its name). A name a propagator asks for is still found in another case.
+// a baggage key in its name). One that starts in upper case (`Uberctx-Tenant`, a message's headers
+// copied from HTTP's) is a header name written title-case: it is offered in lower case too. A
+// name a propagator asks for is found in any case.
 const textMapGetter: TextMapGetter<object> = {
-  keys: (carrier) => Object.keys(carrier),
+  keys: (carrier) =>
+    Object.keys(carrier).flatMap((key) => (startsUpperCase(key) ? [key, key.toLowerCase()] : key)),
   get: (carrier, key) => {
     const exact = headerGetter.get(carrier, key)
     if (exact !== undefined) return exact
-    const other = Object.keys(carrier).find((name) => name.toLowerCase() === key)
+    const lower = key.toLowerCase()
+    const other = Object.keys(carrier).find((name) => name.toLowerCase() === lower)
     return other === undefined ? undefined : headerGetter.get(carrier, other)
   },
+}
+
+function startsUpperCase(key: string): boolean {
+  const first = key.charAt(0)
+  return first !== first.toLowerCase()
 }

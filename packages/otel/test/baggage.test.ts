@@ -239,4 +239,22 @@ describe('baggage set with setBaggageItem() beside OTel code', () => {
     })
     assert.deepEqual(read, ['t-42', undefined])
   })
+
+  it('should read a text map whose names are written title-case as header names', () => {
+    // Deprecated by OpenTelemetry, still what Jaeger-instrumented services send.
+    // eslint-disable-next-line @typescript-eslint/no-deprecated
+    const jaeger = new JaegerPropagator()
+    const [traceId, tenant] = withPropagator(jaeger, () => {
+      const received = tracer.extract(FORMAT_TEXT_MAP, {
+        'Uber-Trace-Id': '0af7651916cd43dd8448eb211c80319c:b7ad6b7169203331:0:1',
+        'Uberctx-Tenant': 'acme',
+      })
+      assert.ok(received)
+      const consumer = tracer.startSpan('consume', { childOf: received })
+      consumer.finish()
+      return [received.toTraceId(), consumer.getBaggageItem('tenant')]
+    })
+    assert.equal(traceId, '0af7651916cd43dd8448eb211c80319c')
+    assert.equal(tenant, 'acme')
+  })
 })
